@@ -1,0 +1,1 @@
+"""Emulated Azure Resource Manager for the resource types the toolkit uses."""

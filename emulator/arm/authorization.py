@@ -1,0 +1,3 @@
+"""Microsoft.Authorization: role definitions and role assignments (STUB, being written)."""
+
+ROUTES: list = []

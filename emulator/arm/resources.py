@@ -1,0 +1,3 @@
+"""Resource groups, Cognitive Services accounts, deployments and discovery (STUB, being written)."""
+
+ROUTES: list = []

@@ -1,0 +1,1 @@
+"""Emulated Microsoft Entra ID: OpenID discovery, JWKS, client-credential tokens, principals."""

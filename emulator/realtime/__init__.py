@@ -1,0 +1,1 @@
+"""The emulated Azure OpenAI realtime data plane."""

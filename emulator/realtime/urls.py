@@ -1,0 +1,3 @@
+"""Data-plane URL table (realtime WebSocket endpoints)."""
+
+ROUTES: list = []
