@@ -82,9 +82,9 @@ class RoleAssignmentConfig(_Strict):
     """``[[role_assignments]]``: a role for a principal at the account scope."""
 
     principal: str
-    principal_type: Literal["User", "Group", "ServicePrincipal", "ForeignGroup", "Device"] | None = (
-        None
-    )
+    principal_type: (
+        Literal["User", "Group", "ServicePrincipal", "ForeignGroup", "Device"] | None
+    ) = None
     role: str = DEFAULT_ROLE
 
     @field_validator("principal")

@@ -31,9 +31,7 @@ def ownership_tags(environment: str) -> dict[str, str]:
 def is_owned(tags: dict[str, str] | None, environment: str) -> bool:
     """True when ``tags`` carry this environment's ownership tags."""
     tags = tags or {}
-    return (
-        tags.get(MANAGED_BY_TAG) == MANAGED_BY_VALUE and tags.get(ENVIRONMENT_TAG) == environment
-    )
+    return tags.get(MANAGED_BY_TAG) == MANAGED_BY_VALUE and tags.get(ENVIRONMENT_TAG) == environment
 
 
 def owner_of(tags: dict[str, str] | None) -> str | None:

@@ -1,0 +1,233 @@
+"""Asyncio adapter over ``websockets``: one realtime session, frames pumped through the protocol.
+
+:meth:`RealtimeClient.connect` opens the socket (TLS with an optional CA bundle, auth header,
+bounded handshake) and maps every failure to a :mod:`smoke.errors` type — an HTTP status on the
+upgrade becomes :class:`~smoke.errors.HandshakeError`. A background task reads frames into the
+:class:`~smoke.realtime.protocol.RealtimeProtocol`; callers wait on conditions over the received
+events with :meth:`RealtimeClient.wait_until`, which always has a deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import (
+    ConnectionClosed,
+    InvalidHandshake,
+    InvalidStatus,
+    InvalidURI,
+)
+
+from smoke.errors import (
+    ConnectionLost,
+    HandshakeError,
+    ProtocolViolation,
+    SmokeTimeout,
+    TransportError,
+    UsageError,
+)
+from smoke.realtime.events import ClientEvent, ServerEvent
+from smoke.realtime.protocol import ProtocolError, RealtimeProtocol
+
+__all__ = ["ConnectSettings", "RealtimeClient", "Received"]
+
+Received = ServerEvent | ProtocolError
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+_BODY_EXCERPT = 300
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectSettings:
+    """How to open one realtime WebSocket. ``headers`` may hold a secret: never print them."""
+
+    url: str
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
+    ca_path: Path | None = None
+    open_timeout: float = 15.0
+    send_timeout: float = 10.0
+    close_timeout: float = 3.0
+    max_size: int = 16 * 1024 * 1024
+    max_events: int = 50_000
+    user_agent: str = "realtime-smoke/0.1"
+
+
+def _ssl_context(settings: ConnectSettings) -> ssl.SSLContext | None:
+    if not settings.url.startswith("wss://"):
+        return None
+    cafile = str(settings.ca_path) if settings.ca_path else None
+    try:
+        return ssl.create_default_context(cafile=cafile)
+    except (OSError, ssl.SSLError) as exc:
+        raise UsageError(f"cannot load CA bundle {settings.ca_path}: {exc}") from None
+
+
+def _handshake_detail(body: bytes | None) -> str:
+    """``code: message`` from an Azure-style JSON error body, else a short text excerpt."""
+    text = (body or b"").decode("utf-8", "replace").strip()
+    try:
+        error = json.loads(text).get("error")
+    except (ValueError, AttributeError):
+        error = None
+    if isinstance(error, dict):
+        parts = [str(error[k]) for k in ("code", "message") if error.get(k)]
+        return ": ".join(parts)[:_BODY_EXCERPT]
+    return " ".join(text.split())[:_BODY_EXCERPT]
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
+
+
+class RealtimeClient:
+    """An open realtime session. Create with :meth:`connect`; always :meth:`close`."""
+
+    def __init__(
+        self,
+        ws: ClientConnection,
+        protocol: RealtimeProtocol,
+        settings: ConnectSettings,
+        clock: Callable[[], float],
+    ) -> None:
+        self.protocol = protocol
+        self.received: list[Received] = []
+        self._ws = ws
+        self._settings = settings
+        self._clock = clock
+        self._changed = asyncio.Event()
+        self._lost: ConnectionLost | ProtocolViolation | None = None
+        self._closing = False
+        self._pump_task = asyncio.create_task(self._pump())
+
+    @classmethod
+    async def connect(
+        cls, settings: ConnectSettings, protocol: RealtimeProtocol, clock: Callable[[], float]
+    ) -> RealtimeClient:
+        """Open the socket; raises HandshakeError, TransportError, SmokeTimeout or UsageError."""
+        host = urlsplit(settings.url).hostname or ""
+        protocol.mark("connecting", clock())
+        try:
+            ws = await connect(
+                settings.url,
+                additional_headers=settings.headers,
+                ssl=_ssl_context(settings),
+                open_timeout=settings.open_timeout,
+                close_timeout=settings.close_timeout,
+                max_size=settings.max_size,
+                user_agent_header=settings.user_agent,
+                compression=None,
+                proxy=None if host in _LOOPBACK else True,
+                ping_interval=None,
+            )
+        except InvalidStatus as exc:
+            response = exc.response
+            retry = _retry_after(response.headers.get("Retry-After"))
+            raise HandshakeError(
+                response.status_code, _handshake_detail(response.body), retry
+            ) from None
+        except InvalidURI as exc:
+            raise UsageError(f"invalid realtime URL: {exc}") from None
+        except InvalidHandshake as exc:
+            raise TransportError(f"invalid WebSocket handshake: {exc}") from None
+        except TimeoutError:
+            raise SmokeTimeout("the WebSocket handshake", settings.open_timeout) from None
+        except ssl.SSLCertVerificationError as exc:
+            raise TransportError(
+                f"TLS certificate not trusted for {host} ({exc.verify_message}); "
+                "pass the server's CA bundle"
+            ) from None
+        except (OSError, ssl.SSLError) as exc:
+            raise TransportError(f"cannot connect to {host}: {exc.strerror or exc}") from None
+        protocol.mark("connected", clock())
+        return cls(ws, protocol, settings, clock)
+
+    async def _pump(self) -> None:
+        """Read frames until the socket closes; record why it closed if we did not ask."""
+        lost: ConnectionLost | ProtocolViolation
+        try:
+            async for message in self._ws:
+                self._feed(message)
+                if len(self.received) > self._settings.max_events:
+                    lost = ProtocolViolation(
+                        f"more than {self._settings.max_events} events in one session; stopped"
+                    )
+                    break
+            else:
+                lost = ConnectionLost(self._ws.close_code, self._ws.close_reason or "")
+        except ConnectionClosed as exc:
+            frame = exc.rcvd or exc.sent
+            lost = ConnectionLost(frame.code if frame else None, frame.reason if frame else "")
+        if not self._closing:
+            self.protocol.connection_lost(getattr(lost, "code", None), str(lost), self._clock())
+            self._lost = lost
+        self._changed.set()
+
+    def _feed(self, message: str | bytes) -> None:
+        now = self._clock()
+        if isinstance(message, str):
+            self.protocol.receive_text(message, now)
+        else:
+            self.protocol.receive_bytes(message, now)
+        self.received.extend(self.protocol.events_received())
+        self._changed.set()
+
+    @property
+    def lost(self) -> ConnectionLost | ProtocolViolation | None:
+        """Why the connection ended without us closing it, if it did."""
+        return self._lost
+
+    def now(self) -> float:
+        """Seconds on the session clock."""
+        return self._clock()
+
+    async def send(self, event: ClientEvent) -> None:
+        """Send ``event``; raises ConnectionLost or SmokeTimeout."""
+        if self._lost is not None:
+            raise self._lost
+        self.protocol.send(event, self._clock())
+        for frame in self.protocol.data_to_send():
+            try:
+                await asyncio.wait_for(self._ws.send(frame), self._settings.send_timeout)
+            except ConnectionClosed as exc:
+                frame_info = exc.rcvd or exc.sent
+                raise ConnectionLost(frame_info.code if frame_info else None) from None
+            except TimeoutError:
+                raise SmokeTimeout(f"sending {event.type}", self._settings.send_timeout) from None
+
+    async def wait_until(
+        self, condition: Callable[[list[Received]], bool], timeout: float, what: str
+    ) -> None:
+        """Wait until ``condition(received)`` holds; raises SmokeTimeout or ConnectionLost."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(0.0, timeout)
+        while not condition(self.received):
+            if self._lost is not None:
+                raise self._lost
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise SmokeTimeout(what, timeout)
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), remaining)
+
+    async def close(self) -> None:
+        """Close gracefully (bounded by ``close_timeout``) and stop the reader."""
+        if not self._closing:
+            self._closing = True
+            if self._lost is None:
+                self.protocol.close(self._clock())
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._ws.close(), self._settings.close_timeout + 1)
+        self._pump_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._pump_task
