@@ -81,6 +81,7 @@ class Create(Change):
 class Update(Change):
     diffs: tuple[FieldDiff, ...] = ()
     spec: Any = None
+    state: Any = None
     action: ClassVar[str] = "update"
 
     @property

@@ -111,8 +111,10 @@ class AzureApiError(ProvisionError):
         status: int = 0,
         code: str = "",
         request_id: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         self.status = status
+        self.retry_after = retry_after
         self.code = code
         self.request_id = request_id
         self.message = message

@@ -53,7 +53,7 @@ def _resource_group(desired: DesiredState, actual: ActualState) -> Change:
     missing = _missing_tags(spec.tags, rg.tags)
     if missing:
         return Update(
-            ref, "tags differ", (FieldDiff("tags", _sub(rg.tags, missing), missing),), spec
+            ref, "tags differ", (FieldDiff("tags", _sub(rg.tags, missing), missing),), spec, rg
         )
     return NoOp(ref, f"exists in {rg.location} with the expected tags")
 
@@ -71,7 +71,7 @@ def _account(desired: DesiredState, actual: ActualState) -> list[Change]:
         return [Replace(ref, why, replace, spec, acct)]
     diffs = _account_update_diffs(spec, acct)
     if diffs:
-        return [Update(ref, _update_reason(diffs), diffs, spec)]
+        return [Update(ref, _update_reason(diffs), diffs, spec, acct)]
     return [NoOp(ref, f"already {spec.kind}/{spec.sku} in {spec.location}, {_acct_summary(acct)}")]
 
 
@@ -166,7 +166,7 @@ def _deployment(
         return Replace(ref, why, replace, spec, dep)
     diffs = _deployment_update_diffs(spec, dep)
     if diffs:
-        return Update(ref, _update_reason(diffs), diffs, spec)
+        return Update(ref, _update_reason(diffs), diffs, spec, dep)
     return NoOp(
         ref,
         f"already {spec.model} {spec.version} on {spec.sku}/{spec.capacity}, "

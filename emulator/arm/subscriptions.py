@@ -66,6 +66,9 @@ async def metadata_endpoints(ctx: RequestContext) -> web.Response:
                          "acrLoginServer": "azurecr.io", "sqlServerHostname": "database.windows.net"},
             "graph": base + "/graph/",
             "graphAudience": "https://graph.windows.net/",
+            # The CLI builds a Microsoft Graph client for role commands: keep it on loopback
+            # (unimplemented Graph calls then get a 404 instead of leaving the machine).
+            "microsoftGraphResourceId": base + "/",
             "gallery": base + "/gallery/",
             "batch": "https://batch.core.windows.net/",
             "sqlManagement": base + "/sql/",

@@ -1,3 +1,18 @@
-"""Data-plane URL table (realtime WebSocket endpoints)."""
+"""Data-plane URL table: the realtime WebSocket endpoints of every account's endpoint.
 
-ROUTES: list = []
+An account's endpoint is ``{emulator}/dataplane/{customSubDomainName}/``, so Azure's
+``wss://{res}.openai.azure.com/openai/v1/realtime`` maps to
+``wss://127.0.0.1:PORT/dataplane/{res}/openai/v1/realtime``.
+"""
+
+from __future__ import annotations
+
+from emulator.http import Route
+from emulator.realtime import transport
+
+_ACCOUNT = r"/dataplane/(?P<subdomain>[A-Za-z0-9-]+)"
+
+ROUTES: list[Route] = [
+    Route("GET", _ACCOUNT + r"/openai/v1/realtime", transport.serve_ga, "dataplane"),
+    Route("GET", _ACCOUNT + r"/openai/realtime", transport.serve_preview, "dataplane"),
+]

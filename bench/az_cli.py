@@ -1,0 +1,271 @@
+"""Prove the Azure CLI works against the emulator, and time it.
+
+    python bench/az_cli.py            # installs azure-cli into /tmp/emulator-azcli-venv if needed
+    AZ=/path/to/az python bench/az_cli.py
+
+Starts an emulator, creates a resource group and an account with the Python SDK, then runs
+``az cloud register``, ``az login --service-principal``, ``az cognitiveservices account show``
+and a few more commands with an empty AZURE_CONFIG_DIR. Traffic to anything but loopback is
+sent to a dead proxy, so nothing leaves the machine. Prints timings and emulator request
+counts per command; exits non-zero if any step fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import venv
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from emulator import Emulator, EmulatorConfig  # noqa: E402
+
+DEFAULT_VENV = Path(tempfile.gettempdir()) / "emulator-azcli-venv"
+OPENAI_USER = "Cognitive Services OpenAI User"
+RG, ACCOUNT = "rg-azcli", "acct-azcli"
+
+
+class StepFailed(Exception):
+    """A CLI step that did not produce what it should."""
+
+
+def find_or_install_az(venv_dir: Path) -> Path:
+    """``$AZ`` if set, else az from a throwaway venv (created and pip-installed on demand)."""
+    if os.environ.get("AZ"):
+        return Path(os.environ["AZ"])
+    az = venv_dir / "bin" / "az"
+    if az.exists():
+        return az
+    print(f"installing azure-cli into {venv_dir} (about a minute, ~730 MB) ...", flush=True)
+    started = time.perf_counter()
+    venv.create(venv_dir, with_pip=True)
+    subprocess.run(
+        [str(venv_dir / "bin" / "python"), "-m", "pip", "install", "-q", "azure-cli"], check=True
+    )
+    print(f"installed in {time.perf_counter() - started:.1f} s", flush=True)
+    return az
+
+
+def az_environment(config_dir: Path, ca_bundle: Path) -> dict[str, str]:
+    """A clean environment for az: own config dir, no telemetry, trust the emulator CA."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "AZ_"))}
+    env.update(
+        AZURE_CONFIG_DIR=str(config_dir),
+        AZURE_CORE_COLLECT_TELEMETRY="false",
+        AZURE_CORE_SURVEY_MESSAGE="false",
+        AZURE_CORE_INSTANCE_DISCOVERY="false",
+        AZURE_CORE_NO_COLOR="true",
+        AZURE_CORE_ONLY_SHOW_ERRORS="true",
+        REQUESTS_CA_BUNDLE=str(ca_bundle),
+        # Leak guard: anything not on loopback goes to a closed port and fails fast.
+        HTTPS_PROXY="http://127.0.0.1:9",
+        HTTP_PROXY="http://127.0.0.1:9",
+        NO_PROXY="127.0.0.1,localhost",
+    )
+    return env
+
+
+class Runner:
+    """Runs az steps, timing each and counting the emulator requests it caused."""
+
+    def __init__(self, az: Path, env: dict[str, str], emu: Emulator, secrets: list[str]) -> None:
+        self.az, self.env, self.emu, self.secrets = az, env, emu, secrets
+        self.rows: list[tuple[str, float, int, str]] = []
+
+    def _redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def run(self, label: str, args: list[str], check: Callable[[Any], None] | None = None) -> Any:
+        """Run ``az ARGS -o json``; raise StepFailed on a non-zero exit or failed check."""
+        before = self.emu.stats()["total"]
+        started = time.perf_counter()
+        proc = subprocess.run(
+            [str(self.az), *args, "-o", "json"],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        elapsed = time.perf_counter() - started
+        requests = self.emu.stats()["total"] - before
+        if proc.returncode != 0:
+            self.rows.append((label, elapsed, requests, "FAILED"))
+            raise StepFailed(
+                f"{label}: exit {proc.returncode}\n{self._redact(proc.stderr.strip())}"
+            )
+        output = json.loads(proc.stdout) if proc.stdout.strip() else None
+        try:
+            if check is not None:
+                check(output)
+        except (AssertionError, KeyError, TypeError) as exc:
+            self.rows.append((label, elapsed, requests, "FAILED"))
+            raise StepFailed(
+                f"{label}: unexpected output {self._redact(str(output))[:400]}"
+            ) from exc
+        self.rows.append((label, elapsed, requests, "ok"))
+        return output
+
+    def report(self) -> None:
+        """Print the timing table."""
+        print(f"\n{'step':<44} {'seconds':>8} {'requests':>9}  result")
+        for label, elapsed, requests, result in self.rows:
+            print(f"{label:<44} {elapsed:>8.2f} {requests:>9}  {result}")
+
+
+def prepare_account(emu: Emulator) -> str:
+    """Create the resource group and account with the Python SDK; return the account id."""
+    from azure.identity import ClientSecretCredential
+    from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
+    from azure.mgmt.cognitiveservices.models import Account, AccountProperties, Sku
+    from azure.mgmt.resource.resources import ResourceManagementClient
+
+    c = emu.connection
+    p = c.principals["deployer"]
+    cred = ClientSecretCredential(
+        c.tenant_id,
+        p.client_id,
+        p.client_secret,
+        authority=c.authority_url,
+        disable_instance_discovery=True,
+        connection_verify=str(c.ca_bundle),
+    )
+    kw = {"base_url": c.arm_url, "connection_verify": str(c.ca_bundle), "polling_interval": 0}
+    ResourceManagementClient(cred, c.subscription_id, **kw).resource_groups.create_or_update(
+        RG, {"location": "eastus2"}
+    )
+    account = Account(
+        kind="OpenAI",
+        sku=Sku(name="S0"),
+        location="eastus2",
+        properties=AccountProperties(custom_sub_domain_name=ACCOUNT),
+    )
+    cs = CognitiveServicesManagementClient(cred, c.subscription_id, **kw)
+    return cs.accounts.begin_create(RG, ACCOUNT, account).result().id
+
+
+def run_steps(runner: Runner, emu: Emulator, account_id: str) -> None:
+    """The CLI session a user would type."""
+    c = emu.connection
+    app = c.principals["app"]
+    deployer = c.principals["deployer"]
+    runner.run(
+        "az cloud register",
+        [
+            "cloud",
+            "register",
+            "-n",
+            "LocalEmu",
+            "--endpoint-resource-manager",
+            c.arm_url,
+            "--endpoint-active-directory",
+            c.authority_url,
+            "--endpoint-active-directory-resource-id",
+            "https://management.azure.com/",
+        ],
+    )
+    runner.run("az cloud set", ["cloud", "set", "-n", "LocalEmu"])
+    runner.run(
+        "az login --service-principal",
+        [
+            "login",
+            "--service-principal",
+            "-u",
+            deployer.client_id,
+            "-p",
+            deployer.client_secret,
+            "--tenant",
+            c.tenant_id,
+        ],
+        lambda out: _expect(out[0]["id"] == c.subscription_id),
+    )
+    runner.run(
+        "az account show", ["account", "show"], lambda out: _expect(out["tenantId"] == c.tenant_id)
+    )
+    runner.run("az group show", ["group", "show", "-n", RG], lambda out: _expect(out["name"] == RG))
+    runner.run(
+        "az cognitiveservices account show",
+        ["cognitiveservices", "account", "show", "-n", ACCOUNT, "-g", RG],
+        lambda out: _expect(out["id"] == account_id and out["properties"]["endpoint"]),
+    )
+    runner.run(
+        "az role assignment create (by role name)",
+        [
+            "role",
+            "assignment",
+            "create",
+            "--role",
+            OPENAI_USER,
+            "--assignee-object-id",
+            app.object_id,
+            "--assignee-principal-type",
+            "ServicePrincipal",
+            "--scope",
+            account_id,
+        ],
+        lambda out: _expect(out["principalId"] == app.object_id),
+    )
+    runner.run(
+        "az role assignment list",
+        ["role", "assignment", "list", "--scope", account_id],
+        lambda out: _expect(any(a["principalId"] == app.object_id for a in out)),
+    )
+    runner.run(
+        "az account get-access-token",
+        ["account", "get-access-token"],
+        lambda out: _expect(bool(out["accessToken"])),
+    )
+
+
+def _expect(condition: object) -> None:
+    if not condition:
+        raise AssertionError("unexpected output")
+
+
+def main() -> int:
+    """Run the benchmark; 0 when every step worked."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--venv", type=Path, default=DEFAULT_VENV)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directories")
+    args = parser.parse_args()
+    az = find_or_install_az(args.venv)
+    work = Path(tempfile.mkdtemp(prefix="az-bench-"))
+    try:
+        with Emulator(work / "state", config=EmulatorConfig(lro_seconds=0.0)) as emu:
+            started = time.perf_counter()
+            account_id = prepare_account(emu)
+            print(f"emulator at {emu.url}; account ready in {time.perf_counter() - started:.2f} s")
+            principals = emu.connection.principals.values()
+            runner = Runner(
+                az,
+                az_environment(work / "azure", emu.ca_path),
+                emu,
+                [p.client_secret for p in principals],
+            )
+            try:
+                run_steps(runner, emu, account_id)
+            except (StepFailed, subprocess.TimeoutExpired) as exc:
+                runner.report()
+                print(f"\nFAILED: {exc}", file=sys.stderr)
+                return 1
+            runner.report()
+            total = sum(row[1] for row in runner.rows)
+            print(f"\nall {len(runner.rows)} az steps passed in {total:.2f} s")
+            return 0
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

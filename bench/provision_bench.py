@@ -1,0 +1,142 @@
+"""Benchmark ``provision`` against the embedded emulator.
+
+Prints, for a converged environment (1 account, 4 deployments, 2 role assignments): the ARM
+requests made by ``plan`` and by a no-op ``up`` and their wall times; for a cold ``up`` with
+emulated operation latency: wall time against the critical path (resource group -> account ->
+deployments, which ARM serializes per account -> role assignments); and two independent
+environments applied concurrently against the sum of their critical paths.
+
+    python bench/provision_bench.py [--lro-seconds 2.0] [--latency-ms 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from emulator import Emulator, EmulatorConfig  # noqa: E402
+from provision import engine, facts  # noqa: E402
+from provision.apply import execute_many  # noqa: E402
+from provision.cli import cli  # noqa: E402
+from provision.plan import diff  # noqa: E402
+
+
+def _arm(emu: Emulator) -> list[dict]:
+    return [r for r in emu.stats()["requests"] if r["service"] == "arm"]
+
+
+def _timed_cli(emu: Emulator, envs: Path, *args: str) -> tuple[float, list[dict], int]:
+    emu.reset_stats()
+    start = time.perf_counter()
+    result = CliRunner().invoke(cli, [*args, "--env", "local", "--env-dir", str(envs)])
+    wall = time.perf_counter() - start
+    return wall, _arm(emu), result.exit_code
+
+
+def _describe(requests: list[dict]) -> str:
+    counts: dict[str, int] = {}
+    for r in requests:
+        parts = [p for p in r["path"].split("/") if p][2:]  # drop /subscriptions/{id}
+        what = "/".join(parts)
+        for prefix in ("resourcegroups/", "resourceGroups/"):
+            what = what.split("/providers/", 1)[-1] if "/providers/" in what else what
+            what = what.removeprefix(prefix)
+        key = f"{r['method']} {what}"
+        counts[key] = counts.get(key, 0) + 1
+    return "\n".join(f"      {n} x {k}" for k, n in counts.items())
+
+
+def _write_env(envs: Path, name: str, rg: str, account: str) -> None:
+    text = (ROOT / "environments" / "local.toml").read_text()
+    text = text.replace("rg-realtime-local", rg).replace("aoai-realtime-local", account)
+    (envs / f"{name}.toml").write_text(text)
+
+
+def converged(emu: Emulator, envs: Path) -> None:
+    wall, _, code = _timed_cli(emu, envs, "up", "--yes")
+    assert code == 0, "cold up failed"
+    print(f"cold up (instant operations): {wall:.2f}s")
+    for label, args in (("plan", ("plan",)), ("no-op up", ("up", "--yes"))):
+        wall, reqs, code = _timed_cli(emu, envs, *args)
+        assert code == 0, f"{label} exit {code}"
+        print(f"{label:>9}: {len(reqs)} ARM requests, {wall:.3f}s wall (in-process, incl. token)")
+        print(_describe(reqs))
+
+
+def cold_with_latency(emu: Emulator, envs: Path, lro: float) -> None:
+    CliRunner().invoke(cli, ["down", "--yes", "--purge", "--env", "local", "--env-dir", str(envs)])
+    emu.config.lro_seconds = lro
+    wall, reqs, code = _timed_cli(emu, envs, "up", "--yes")
+    assert code == 0, "cold up failed"
+    # Operations on the critical path: account LRO, then 4 serialized deployment LROs
+    # (resource group and role assignments are synchronous ARM calls).
+    critical = lro * (1 + 4)
+    print(
+        f"cold up, every operation takes {lro:g}s: {wall:.2f}s wall, critical path "
+        f"{critical:.2f}s ({wall / critical:.2f}x), {len(reqs)} ARM requests"
+    )
+
+
+def concurrent_envs(emu: Emulator, envs: Path, lro: float) -> None:
+    for name in ("a", "b"):
+        _write_env(envs, name, f"rg-bench-{name}", f"aoai-bench-{name}")
+    jobs = []
+    sessions = []
+    for name in ("a", "b"):
+        ctx = engine.open_session(name, env_dir=envs)
+        session = ctx.__enter__()
+        sessions.append(ctx)
+        actual = facts.gather(session.backend, session.desired)
+        jobs.append((diff(session.desired, actual), session.desired, session.backend))
+    start = time.perf_counter()
+    results = execute_many(jobs)
+    wall = time.perf_counter() - start
+    for ctx in sessions:
+        ctx.__exit__(None, None, None)
+    failed = [r for r in results if isinstance(r, BaseException)]
+    assert not failed, failed
+    one = lro * 5
+    print(
+        f"two environments concurrently: {wall:.2f}s wall vs {2 * one:.2f}s if sequential "
+        f"(critical path of one: {one:.2f}s)"
+    )
+
+
+def help_startup() -> None:
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "provision", "--help"], cwd=ROOT, check=True, capture_output=True
+    )
+    print(f"`python -m provision --help`: {time.perf_counter() - start:.2f}s (process start incl.)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lro-seconds", type=float, default=2.0)
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    args = parser.parse_args()
+    help_startup()
+    with tempfile.TemporaryDirectory() as tmp:
+        envs = Path(tmp) / "environments"
+        envs.mkdir()
+        _write_env(envs, "local", "rg-realtime-local", "aoai-realtime-local")
+        config = EmulatorConfig(lro_seconds=0.0, latency_ms=args.latency_ms)
+        with Emulator(state_dir=Path(tmp) / "emu", config=config) as emu:
+            os.environ["PROVISION_EMULATOR_STATE"] = str(emu.state_dir)
+            converged(emu, envs)
+            cold_with_latency(emu, envs, args.lro_seconds)
+            concurrent_envs(emu, envs, args.lro_seconds)
+
+
+if __name__ == "__main__":
+    main()

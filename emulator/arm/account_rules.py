@@ -1,0 +1,307 @@
+"""Account write rules: body validation, create/update/restore, delete, purge, keys.
+
+Each function runs inside one store transaction, raises ARM-shaped ``ServiceError``s and
+returns the stored document plus the accepted operation (see lro.py). Handlers in
+``accounts.py`` only translate between HTTP and these calls.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from emulator.arm import account_models as am
+from emulator.arm import catalog, lro
+from emulator.arm import resource_common as rc
+from emulator.errors import ServiceError, bad_request, conflict
+from emulator.http import RequestContext
+from emulator.store import Store
+
+_NETWORK_ACCESS = {"enabled": "Enabled", "disabled": "Disabled"}
+_ACCOUNT_SKUS = {"S0", "F0"}
+
+
+def validate_name(name: str) -> None:
+    """Account names: 2-64 characters, ``^[a-zA-Z0-9][a-zA-Z0-9_.-]*$``."""
+    if not am.NAME_RE.match(name):
+        raise bad_request(
+            "InvalidResourceName",
+            f"Resource name '{name}' is invalid. The name can contain only letters, numbers, "
+            "underscores, periods and hyphens, must start with a letter or number and be "
+            "2 to 64 characters long.",
+        )
+
+
+def _kind(body: dict[str, Any]) -> str:
+    kind = rc.opt_str(body, "kind")
+    if not kind:
+        raise bad_request("KindRequired", "The 'kind' property is required for an account.")
+    match = next((k for k in am.ACCOUNT_KINDS if k.lower() == kind.lower()), None)
+    if match is None:
+        raise bad_request(
+            "InvalidApiSetId",
+            f"The account type '{kind}' is either invalid or unavailable in given region.",
+        )
+    return match
+
+
+def _sku(body: dict[str, Any], kind: str, *, required: bool) -> dict[str, Any] | None:
+    sku = rc.opt_object(body, "sku")
+    name = None if sku is None else rc.opt_str(sku, "name", "sku.name")
+    if not name:
+        if required or sku is not None:
+            raise bad_request("SkuRequired", "The 'sku.name' property is required.")
+        return None
+    if name.upper() not in _ACCOUNT_SKUS or (kind == "OpenAI" and name.upper() != "S0"):
+        raise bad_request("InvalidSkuName", f"The SKU '{name}' is not valid for kind '{kind}'.")
+    return {"name": name.upper()}
+
+
+def _location(body: dict[str, Any]) -> str:
+    loc = rc.location(body, "account")
+    if loc not in catalog.REGIONS:
+        raise bad_request(
+            "LocationNotAvailableForResourceType",
+            f"The provided location '{loc}' is not available for resource type '{am.TYPE}'. "
+            f"List of available regions for the resource type is "
+            f"'{','.join(sorted(catalog.REGIONS))}'.",
+        )
+    return loc
+
+
+def _properties(body: dict[str, Any]) -> dict[str, Any]:
+    props = dict(rc.opt_object(body, "properties") or {})
+    sub = rc.opt_str(props, "customSubDomainName", "properties.customSubDomainName")
+    if sub is not None and not am.SUBDOMAIN_RE.match(sub):
+        raise bad_request(
+            "InvalidCustomSubDomainName",
+            f"The custom subdomain name '{sub}' is not valid: use letters, digits and hyphens, "
+            "up to 64 characters, starting and ending with a letter or digit.",
+        )
+    access = rc.opt_str(props, "publicNetworkAccess", "properties.publicNetworkAccess")
+    if access is not None:
+        if access.lower() not in _NETWORK_ACCESS:
+            raise rc.invalid_content("properties.publicNetworkAccess",
+                                     f"Requested value '{access}' was not found.")
+        props["publicNetworkAccess"] = _NETWORK_ACCESS[access.lower()]
+    for flag in ("disableLocalAuth", "restore", "allowProjectManagement"):
+        rc.opt_bool(props, flag, f"properties.{flag}")
+    acls = rc.opt_object(props, "networkAcls", "properties.networkAcls")
+    if acls is not None:
+        action = rc.opt_str(acls, "defaultAction", "properties.networkAcls.defaultAction")
+        if action is not None and action not in ("Allow", "Deny"):
+            raise rc.invalid_content("properties.networkAcls.defaultAction",
+                                     f"Requested value '{action}' was not found.")
+    return props
+
+
+def _identity(body: dict[str, Any], tenant: str, previous: dict[str, Any] | None
+              ) -> dict[str, Any] | None:
+    identity = rc.opt_object(body, "identity")
+    if identity is None:
+        return previous
+    kind = rc.opt_str(identity, "type", "identity.type") or "None"
+    if kind == "None":
+        return None
+    out = dict(identity)
+    if "SystemAssigned" in kind:
+        keep = previous or {}
+        out.setdefault("principalId", keep.get("principalId") or str(uuid.uuid4()))
+        out["tenantId"] = tenant
+    return out
+
+
+def _check_subdomain(store: Store, doc: dict[str, Any], at: float) -> None:
+    sub = am.subdomain_of(doc)
+    if sub is None:
+        return
+    for other in store.list(am.KIND):
+        if other["id"].lower() == doc["id"].lower() or am.is_purged(other, at):
+            continue
+        if (am.subdomain_of(other) or "").lower() == sub.lower():
+            raise conflict(
+                "CustomDomainInUse",
+                f"Please pick a different name. The subdomain name '{sub}' is not available as "
+                "it's already used by a resource. If the resource using the name was deleted in "
+                "the last 48 hours, you may need to purge the deleted resource. Try again after "
+                "purging, or choose a different name.",
+            )
+
+
+def _immutable(doc: dict[str, Any], kind: str, loc: str) -> None:
+    if doc["location"] != loc:
+        raise conflict(
+            "InvalidResourceLocation",
+            f"The resource '{doc['name']}' already exists in location '{doc['location']}' in "
+            f"resource group '{doc['resourceGroup']}'. A resource with the same name cannot be "
+            f"created in location '{loc}'. Please select a new resource name.",
+        )
+    if doc["kind"] != kind:
+        raise conflict(
+            "CanNotChangeKind",
+            f"The kind of account '{doc['name']}' cannot be changed from '{doc['kind']}' to "
+            f"'{kind}'.",
+        )
+
+
+def _keep_subdomain(doc: dict[str, Any], props: dict[str, Any]) -> None:
+    old = am.subdomain_of(doc)
+    new = props.get("customSubDomainName")
+    if old and not new:
+        props["customSubDomainName"] = old
+    elif old and new and old.lower() != str(new).lower():
+        raise bad_request(
+            "CustomSubDomainNameImmutable",
+            f"The custom subdomain name of account '{doc['name']}' is '{old}' and cannot be "
+            "changed.",
+        )
+
+
+def restore_flag_error(doc: dict[str, Any]) -> ServiceError:
+    """409 ``FlagMustBeSetForRestore`` for a re-create over a soft-deleted account."""
+    return conflict(
+        "FlagMustBeSetForRestore",
+        f"An existing resource with ID '{doc['id']}' has been soft-deleted. To restore the "
+        "resource, you must specify 'restore' to be 'true' in the property. If you don't want "
+        "to restore existing resource, please purge it first.",
+    )
+
+
+def put_account(
+    ctx: RequestContext, sub: str, rg: str, name: str, body: dict[str, Any]
+) -> tuple[dict[str, Any], int]:
+    """Create, update (re-PUT) or restore an account; returns (document, HTTP status)."""
+    validate_name(name)
+    loc, kind = _location(body), _kind(body)
+    sku = _sku(body, kind, required=True)
+    props, tags = _properties(body), rc.tags(body)
+    store, at = ctx.store, rc.now()
+    group = rc.require_group(store, sub, rg, at)
+    doc = store.get(am.KIND, am.account_id(sub, group["name"], name))
+    if doc is not None and am.is_purged(doc, at):
+        doc = None
+    if doc is None:
+        doc = am.new_document(sub, group["name"], name, loc, kind, at)
+        op_kind, status = "create", 201
+    elif am.is_soft_deleted(doc, at):
+        if not props.get("restore"):
+            raise restore_flag_error(doc)
+        _immutable(doc, kind, loc)
+        op_kind, status = "restore", 200
+        doc["purge"] = None
+    else:
+        if am.busy(store, doc, at):
+            raise rc.request_conflict(doc["id"])
+        _immutable(doc, kind, loc)
+        op_kind, status = "update", 200
+    _keep_subdomain(doc, props)
+    doc["properties"] = {k: v for k, v in props.items() if k != "restore"}
+    doc["sku"] = sku
+    doc["tags"] = tags or {}
+    doc["identity"] = _identity(body, str(store.get_meta("tenant_id")), doc.get("identity"))
+    _check_subdomain(store, doc, at)
+    _commit(ctx, doc, op_kind, at)
+    return doc, status
+
+
+def patch_account(ctx: RequestContext, doc: dict[str, Any], body: dict[str, Any]
+                  ) -> dict[str, Any]:
+    """Apply a partial update (tags, sku, identity, properties merged) to a live account."""
+    at = rc.now()
+    if am.busy(ctx.store, doc, at):
+        raise rc.request_conflict(doc["id"])
+    props = _properties(body)
+    sku = _sku(body, doc["kind"], required=False)
+    tags = rc.tags(body)
+    merged = {**doc["properties"], **{k: v for k, v in props.items() if k != "restore"}}
+    _keep_subdomain(doc, merged)
+    doc["properties"] = merged
+    if sku is not None:
+        doc["sku"] = sku
+    if tags is not None:
+        doc["tags"] = tags
+    doc["identity"] = _identity(body, str(ctx.store.get_meta("tenant_id")), doc.get("identity"))
+    _check_subdomain(ctx.store, doc, at)
+    _commit(ctx, doc, "update", at)
+    return doc
+
+
+def delete_account(ctx: RequestContext, doc: dict[str, Any]) -> dict[str, Any]:
+    """Soft-delete a live account (its deployments stay with it); returns the operation."""
+    at = rc.now()
+    if am.busy(ctx.store, doc, at):
+        raise rc.request_conflict(doc["id"])
+    return _commit(ctx, doc, "delete", at)
+
+
+def purge(ctx: RequestContext, doc: dict[str, Any]) -> dict[str, Any]:
+    """Purge a soft-deleted account and its deployments for good; returns the operation."""
+    op = lro.start(ctx, kind="purge", resource_id=am.deleted_id(doc),
+                   resource_type="deletedAccount", location=doc["location"])
+    doc["purge"] = op
+    ctx.store.put(am.KIND, doc["id"], doc)
+    if not op.get("error"):
+        for deployment in am.deployment_docs(ctx.store, doc["id"]):
+            ctx.store.delete(am.DEPLOYMENT_KIND, deployment["id"])
+    return op
+
+
+def _commit(ctx: RequestContext, doc: dict[str, Any], op_kind: str, at: float
+            ) -> dict[str, Any]:
+    op = lro.start(ctx, kind=op_kind, resource_id=doc["id"], resource_type="account",
+                   location=doc["location"])
+    doc["op"] = op
+    if op_kind != "delete":
+        doc["etag"] = f'"{uuid.uuid4()}"'
+        doc["systemData"] = rc.system_data(ctx, at, doc.get("systemData"))
+    ctx.store.put(am.KIND, doc["id"], doc)
+    return op
+
+
+def soft_delete_group_accounts(store: Store, sub: str, rg: str, op: dict[str, Any]) -> None:
+    """Cascade of a resource group deletion: its live accounts end soft-deleted with it."""
+    at = rc.now()
+    for doc in store.list(am.KIND, f"/subscriptions/{sub}/resourcegroups/{rg}/providers/"):
+        if am.is_live(doc, at):
+            doc["op"] = dict(op, kind="delete")
+            store.put(am.KIND, doc["id"], doc)
+
+
+def list_keys(doc: dict[str, Any]) -> dict[str, str]:
+    """``{key1, key2}``; 400 when local (key) authentication is disabled."""
+    if doc["properties"].get("disableLocalAuth"):
+        raise bad_request("BadRequest", "Failed to list key. disableLocalAuth is set to be true")
+    return dict(doc["keys"])
+
+
+def regenerate_key(store: Store, doc: dict[str, Any], body: dict[str, Any]) -> dict[str, str]:
+    """Replace ``Key1`` or ``Key2``; returns both keys."""
+    key_name = rc.opt_str(body, "keyName")
+    if key_name is None or key_name.lower() not in ("key1", "key2"):
+        raise bad_request("InvalidKeyName", "The 'keyName' must be 'Key1' or 'Key2'.")
+    if doc["properties"].get("disableLocalAuth"):
+        raise bad_request(
+            "BadRequest", "Failed to regenerate key. disableLocalAuth is set to be true"
+        )
+    doc["keys"][key_name.lower()] = am.new_keys()["key1"]
+    store.put(am.KIND, doc["id"], doc)
+    return dict(doc["keys"])
+
+
+def check_domain(store: Store, body: dict[str, Any]) -> dict[str, Any]:
+    """``checkDomainAvailability``: invalid or taken (live or soft-deleted) names are not free."""
+    name = rc.opt_str(body, "subdomainName")
+    if not name:
+        raise bad_request("BadRequest", "The 'subdomainName' property is required.")
+    kind = rc.opt_str(body, "kind")
+    result: dict[str, Any] = {"isSubdomainAvailable": True, "reason": None,
+                              "subdomainName": name, "type": rc.opt_str(body, "type"),
+                              "kind": kind}
+    at = rc.now()
+    if not am.SUBDOMAIN_RE.match(name):
+        result.update(isSubdomainAvailable=False, reason=f"Sub domain name '{name}' is not valid")
+    elif any((am.subdomain_of(d) or "").lower() == name.lower() and not am.is_purged(d, at)
+             for d in store.list(am.KIND)):
+        result.update(isSubdomainAvailable=False,
+                      reason=f"Sub domain name '{name}' is already used")
+    return result

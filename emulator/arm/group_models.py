@@ -1,0 +1,116 @@
+"""Resource groups: rules and wire shape.
+
+Store kind ``resourceGroup``, key = lower-cased group id::
+
+    {"id", "name", "location", "tags", "managedBy", "createdAt", "op": None | delete op}
+
+A group whose delete operation finished is gone (a later PUT creates it afresh). Deleting a
+group soft-deletes its accounts (their deployments go with them; see account_models).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.arm import account_rules, lro
+from emulator.arm import resource_common as rc
+from emulator.errors import bad_request
+from emulator.http import RequestContext
+
+TYPE = "Microsoft.Resources/resourceGroups"
+
+
+def validate_name(name: str) -> None:
+    """1-90 characters of ``-\\w._()``, not ending in a period."""
+    if not rc.RG_NAME.match(name) or name.endswith("."):
+        raise bad_request(
+            "InvalidResourceGroupName",
+            f"The resource group name '{name}' is invalid. It can contain up to 90 characters: "
+            "letters, digits, underscores, hyphens, periods and parentheses, and cannot end "
+            "with a period.",
+        )
+
+
+def live(ctx: RequestContext, sub: str, name: str, at: float) -> dict[str, Any] | None:
+    """The group document if the group exists (a deleting group still exists)."""
+    doc = rc.stored_group(ctx.store, sub, name)
+    return None if rc.group_gone(doc, at) else doc
+
+
+def put_group(ctx: RequestContext, sub: str, name: str, body: dict[str, Any]
+              ) -> tuple[dict[str, Any], int]:
+    """Create (201) or update (200) a group; location is required and immutable."""
+    validate_name(name)
+    loc = rc.location(body, "resource group")
+    tags = rc.tags(body)
+    managed_by = rc.opt_str(body, "managedBy")
+    at = rc.now()
+    doc = live(ctx, sub, name, at)
+    if doc is not None and rc.group_deleting(doc, at):
+        raise rc.group_being_deleted(doc["name"])
+    if doc is not None and doc["location"] != loc:
+        raise bad_request(
+            "InvalidResourceGroupLocation",
+            f"Invalid resource group location '{loc}'. The Resource group already exists in "
+            f"location '{doc['location']}'.",
+        )
+    status = 200
+    if doc is None:
+        status = 201
+        doc = {"id": rc.group_id(sub, name), "name": name, "location": loc, "createdAt": at,
+               "op": None}
+    doc["tags"] = tags or {}
+    doc["managedBy"] = managed_by
+    ctx.store.put(rc.GROUP_KIND, doc["id"], doc)
+    return doc, status
+
+
+def patch_group(ctx: RequestContext, doc: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """Update tags / managedBy; the location cannot change."""
+    at = rc.now()
+    if rc.group_deleting(doc, at):
+        raise rc.group_being_deleted(doc["name"])
+    tags = rc.tags(body)
+    if tags is not None:
+        doc["tags"] = tags
+    if "managedBy" in body:
+        doc["managedBy"] = rc.opt_str(body, "managedBy")
+    loc = rc.opt_str(body, "location")
+    if loc and rc.normalize_location(loc) != doc["location"]:
+        raise bad_request(
+            "InvalidResourceGroupLocation",
+            f"Invalid resource group location '{loc}'. The Resource group already exists in "
+            f"location '{doc['location']}'.",
+        )
+    ctx.store.put(rc.GROUP_KIND, doc["id"], doc)
+    return doc
+
+
+def delete_group(ctx: RequestContext, sub: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """Start deleting the group (idempotent while running); its accounts are soft-deleted."""
+    at = rc.now()
+    if rc.group_deleting(doc, at):
+        return doc["op"]
+    op = lro.start(ctx, kind="delete", resource_id=doc["id"], resource_type="resourceGroup",
+                   location=doc["location"], provider=lro.RESOURCES_PROVIDER)
+    doc["op"] = op
+    ctx.store.put(rc.GROUP_KIND, doc["id"], doc)
+    if not op.get("error"):
+        account_rules.soft_delete_group_accounts(ctx.store, sub, doc["name"], op)
+    return op
+
+
+def to_json(doc: dict[str, Any], at: float) -> dict[str, Any]:
+    """ARM representation."""
+    body: dict[str, Any] = {
+        "id": doc["id"],
+        "name": doc["name"],
+        "type": TYPE,
+        "location": doc["location"],
+        "tags": doc.get("tags") or {},
+        "properties": {"provisioningState": "Deleting" if rc.group_deleting(doc, at)
+                       else "Succeeded"},
+    }
+    if doc.get("managedBy"):
+        body["managedBy"] = doc["managedBy"]
+    return body

@@ -1,0 +1,45 @@
+"""The speech services a session needs, as one interface (the offline stack lives in ``speech/``).
+
+``Speech`` splits into cheap calls the session makes inline (codecs, VAD, the reply model)
+and blocking ones the transport runs in a worker thread (``transcribe``, ``synthesize``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class VadStream(Protocol):
+    """Streaming voice activity detection over PCM16 24 kHz mono."""
+
+    def feed(self, pcm: bytes) -> list[tuple[str, int]]:
+        """Events found in this audio, in session ms: ``("start", audio_start_ms)`` (prefix
+        padding included) / ``("stop", audio_end_ms)`` (silence duration included)."""
+
+    def reset(self) -> None:
+        """Forget state (after a commit or a clear); stream time keeps counting."""
+
+
+class Speech(Protocol):
+    """What the realtime engine asks of the speech stack."""
+
+    def decode(self, fmt: str, data: bytes) -> bytes:
+        """Client audio in ``fmt`` (pcm16, g711_ulaw, g711_alaw) -> PCM16 24 kHz."""
+
+    def encode(self, fmt: str, pcm: bytes) -> bytes:
+        """PCM16 24 kHz -> ``fmt``."""
+
+    def bytes_per_ms(self, fmt: str) -> float:
+        """Size of one millisecond of audio in ``fmt``."""
+
+    def vad(self, turn_detection: dict[str, Any], start_ms: int) -> VadStream:
+        """A detector configured from ``server_vad``/``semantic_vad`` settings."""
+
+    def reply(self, heard: str) -> str:
+        """The deterministic reply model: what the assistant says to ``heard``."""
+
+    def transcribe(self, pcm: bytes) -> str:
+        """Blocking ASR of PCM16 24 kHz audio."""
+
+    def synthesize(self, text: str, voice: str) -> bytes:
+        """Blocking TTS to PCM16 24 kHz mono."""

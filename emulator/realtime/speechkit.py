@@ -1,0 +1,116 @@
+"""``engine.Speech`` over the offline stack in ``speech/`` (flite TTS, pocketsphinx ASR,
+webrtcvad, G.711 codecs and the deterministic reply model).
+
+The recogniser and synthesizer load on first use (``warm_up`` loads them eagerly).
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+import numpy as np
+
+from emulator.realtime.engine import Speech, VadStream
+from emulator.realtime.speech import codecs
+from emulator.realtime.speech.asr import ProcessRecognizer
+from emulator.realtime.speech.reply import reply_text
+from emulator.realtime.speech.tts import synthesize
+from emulator.realtime.speech.vad import SpeechStarted, SpeechStopped, StreamingVad, VadConfig
+
+PCM_RATE = 24000
+
+
+class OfflineSpeech:
+    """The emulator's speech services; ``transcribe``/``synthesize`` are thread-safe.
+
+    Recognition runs in child processes (pocketsphinx holds the GIL while decoding, which
+    would stall every session's event loop); synthesis runs the flite binary.
+    """
+
+    def __init__(self, asr_workers: int = 2) -> None:
+        self._asr_workers = asr_workers
+        self._asr: Any = None
+        self._asr_lock = threading.Lock()
+
+    def decode(self, fmt: str, data: bytes) -> bytes:
+        if fmt == "pcm16":
+            return data[: len(data) - len(data) % 2]
+        samples = codecs.ulaw_to_pcm16(data) if fmt == "g711_ulaw" else codecs.alaw_to_pcm16(data)
+        return codecs.resample(samples, codecs.G711_RATE, PCM_RATE).tobytes()
+
+    def encode(self, fmt: str, pcm: bytes) -> bytes:
+        if fmt == "pcm16":
+            return pcm
+        narrow = codecs.resample(pcm, PCM_RATE, codecs.G711_RATE)
+        return codecs.pcm16_to_ulaw(narrow) if fmt == "g711_ulaw" else codecs.pcm16_to_alaw(narrow)
+
+    def bytes_per_ms(self, fmt: str) -> float:
+        return PCM_RATE * 2 / 1000 if fmt == "pcm16" else codecs.G711_RATE / 1000
+
+    def vad(self, turn_detection: dict[str, Any], start_ms: int) -> VadStream:
+        return _Vad(VadConfig.from_turn_detection(turn_detection), start_ms)
+
+    def reply(self, heard: str) -> str:
+        return reply_text(heard)
+
+    def transcribe(self, pcm: bytes) -> str:
+        try:
+            return str(self.recognizer().transcribe(pcm, PCM_RATE))
+        except BrokenProcessPool:
+            # a recogniser process died (killed, out of memory): start a fresh pool once
+            with self._asr_lock:
+                self._asr = None
+            return str(self.recognizer().transcribe(pcm, PCM_RATE))
+
+    def synthesize(self, text: str, voice: str) -> bytes:
+        # one voice for every name: flite kal16, the one the project's recogniser reads best
+        return np.asarray(synthesize(text, PCM_RATE), dtype="<i2").tobytes()
+
+    def recognizer(self) -> ProcessRecognizer:
+        """The recogniser process pool (started on first use; ≈1–2 s to load the model)."""
+        with self._asr_lock:
+            if self._asr is None:
+                self._asr = ProcessRecognizer(workers=self._asr_workers)
+            return self._asr
+
+    def warm_up(self) -> None:
+        """Load the recogniser and the synthesizer now rather than on the first turn."""
+        self.transcribe(bytes(4800))
+        self.synthesize("ready", "alloy")
+
+
+class _Vad:
+    """``engine.VadStream`` over ``speech.StreamingVad``, in session time (ms since start)."""
+
+    def __init__(self, config: VadConfig, offset_ms: int) -> None:
+        self._config = config
+        self._offset = offset_ms
+        self._vad = StreamingVad(config, input_rate=PCM_RATE)
+
+    def feed(self, pcm: bytes) -> list[tuple[str, int]]:
+        out: list[tuple[str, int]] = []
+        for ev in self._vad.push(pcm):
+            if isinstance(ev, SpeechStarted):
+                out.append(("start", self._offset + ev.audio_start_ms))
+            elif isinstance(ev, SpeechStopped):
+                out.append(("stop", self._offset + ev.audio_end_ms))
+        return out
+
+    def reset(self) -> None:
+        self._offset += self._vad.position_ms
+        self._vad = StreamingVad(self._config, input_rate=PCM_RATE)
+
+
+_shared: OfflineSpeech | None = None
+_lock = threading.Lock()
+
+
+def shared() -> OfflineSpeech:
+    """The process-wide instance."""
+    global _shared
+    with _lock:
+        if _shared is None:
+            _shared = OfflineSpeech()
+        return _shared

@@ -1,0 +1,530 @@
+"""The Azure backend: official management SDKs behind our ``Backend`` protocol.
+
+This is the only module importing ``azure.*``; import it lazily (``provision.targets`` does) so
+that ``provision --help`` stays fast. Every SDK call runs inside ``map_azure_errors()``, which
+turns azure-core exceptions into ``provision.errors`` (``raise ... from exc``) with messages
+built from ARM error codes only: tokens, keys and secrets never reach exception text.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from azure.core.exceptions import (
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+)
+from azure.core.pipeline.policies import SansIOHTTPPolicy
+from azure.mgmt.authorization import AuthorizationManagementClient
+from azure.mgmt.authorization.models import RoleAssignmentCreateParameters
+from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
+from azure.mgmt.cognitiveservices import models as cs
+from azure.mgmt.resource.resources import ResourceManagementClient
+
+from provision.errors import (
+    AuthError,
+    AzureApiError,
+    ConfigError,
+    ConflictError,
+    NotFoundError,
+    ThrottledError,
+)
+from provision.model import (
+    AccountSpec,
+    AccountState,
+    CatalogModel,
+    CatalogSku,
+    DeletedAccountState,
+    DeploymentSpec,
+    DeploymentState,
+    DomainAvailability,
+    Principal,
+    ResourceGroupState,
+    RoleAssignmentState,
+    Usage,
+    role_guid,
+)
+
+ARM_SCOPE = "https://management.azure.com/.default"
+ACCOUNT_TYPE = "Microsoft.CognitiveServices/accounts"
+
+
+@contextmanager
+def map_azure_errors(what: str) -> Iterator[None]:
+    """Translate azure-core/azure-identity exceptions raised inside into ours."""
+    try:
+        yield
+    except ClientAuthenticationError as exc:
+        raise AuthError(f"{what}: authentication failed: {_text(exc)}") from exc
+    except HttpResponseError as exc:
+        raise _api_error(what, exc) from exc
+    except ServiceRequestError as exc:
+        raise AzureApiError(f"{what}: cannot reach the service ({type(exc).__name__})") from exc
+    except Exception as exc:
+        if type(exc).__name__ == "CredentialUnavailableError":
+            raise AuthError(
+                f"{what}: no Azure credential available; sign in with `az login` or set "
+                "AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET"
+            ) from exc
+        raise
+
+
+def _text(exc: Exception) -> str:
+    message = getattr(exc, "message", None) or str(exc)
+    return message.splitlines()[0][:500] if message else type(exc).__name__
+
+
+def _api_error(what: str, exc: HttpResponseError) -> AzureApiError:
+    status = exc.status_code or 0
+    code = (exc.error.code if exc.error is not None else None) or ""
+    message = (exc.error.message if exc.error is not None else None) or _text(exc)
+    headers = exc.response.headers if exc.response is not None else {}
+    request_id = headers.get("x-ms-request-id")
+    retry_after = _float(headers.get("Retry-After"))
+    text = f"{what}: {message}"
+    kwargs = {"status": status, "code": code, "request_id": request_id, "retry_after": retry_after}
+    if status == 401:
+        return AuthError(f"{text} (credentials rejected; sign in again)")
+    if status == 429:
+        return ThrottledError(text, **kwargs)
+    if isinstance(exc, ResourceNotFoundError) or status == 404:
+        return NotFoundError(text, **kwargs)
+    if isinstance(exc, ResourceExistsError) or status == 409:
+        return ConflictError(text, **kwargs)
+    return AzureApiError(text, **kwargs)
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+class RequestCounter(SansIOHTTPPolicy):  # type: ignore[misc]
+    """Counts ARM requests sent (retries and LRO polls included)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def on_request(self, request: Any) -> None:
+        with self._lock:
+            self.count += 1
+
+
+class AzureBackend:
+    """``Backend`` over the management SDKs for one subscription.
+
+    ``base_url``/``verify`` point it at another ARM (the emulator); ``me`` skips reading the
+    signed-in identity from the token; ``principals`` are named principals (emulator).
+    """
+
+    def __init__(
+        self,
+        credential: Any,
+        subscription_id: str,
+        *,
+        base_url: str | None = None,
+        verify: str | None = None,
+        polling_interval: float = 5.0,
+        me: Principal | None = None,
+        principals: dict[str, Principal] | None = None,
+    ) -> None:
+        self.subscription_id = subscription_id
+        self.counter = RequestCounter()
+        self._credential = credential
+        self._me = me
+        self._principals = principals or {}
+        self._kwargs: dict[str, Any] = {
+            "polling_interval": polling_interval,
+            "per_retry_policies": [self.counter],
+        }
+        if base_url:
+            self._kwargs["base_url"] = base_url
+            self._kwargs["credential_scopes"] = [ARM_SCOPE]
+        if verify:
+            self._kwargs["connection_verify"] = verify
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    # -- clients (built on first use) --------------------------------------------------------
+    def _client(self, name: str) -> Any:
+        with self._lock:
+            if name not in self._clients:
+                factory = {
+                    "cs": CognitiveServicesManagementClient,
+                    "rm": ResourceManagementClient,
+                    "auth": AuthorizationManagementClient,
+                }[name]
+                self._clients[name] = factory(
+                    self._credential, self.subscription_id, **self._kwargs
+                )
+            return self._clients[name]
+
+    @property
+    def _cs(self) -> Any:
+        return self._client("cs")
+
+    @property
+    def _rm(self) -> Any:
+        return self._client("rm")
+
+    @property
+    def _auth(self) -> Any:
+        return self._client("auth")
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
+
+    # -- identity ----------------------------------------------------------------------------
+    def signed_in_principal(self) -> Principal:
+        if self._me is None:
+            with map_azure_errors("reading the signed-in identity"):
+                token = self._credential.get_token(ARM_SCOPE).token
+            self._me = _principal_from_token(token)
+        return self._me
+
+    def named_principal(self, name: str) -> Principal:
+        if name not in self._principals:
+            known = ", ".join(sorted(self._principals)) or "none"
+            problem = f"principal emulator:{name} is unknown to the target (known: {known})"
+            raise ConfigError("<target>", [("role_assignments", problem)])
+        return self._principals[name]
+
+    def role_definition_guid(self, scope: str, role_name: str) -> str:
+        with map_azure_errors(f"looking up role {role_name!r}"):
+            found = list(
+                self._auth.role_definitions.list(scope, filter=f"roleName eq '{role_name}'")
+            )
+        if not found:
+            raise ConfigError("<target>", [("role_assignments", f"no role named {role_name!r}")])
+        return role_guid(found[0].id)
+
+    # -- resource groups ---------------------------------------------------------------------
+    def get_resource_group(self, name: str) -> ResourceGroupState | None:
+        try:
+            with map_azure_errors(f"reading resource group {name}"):
+                rg = self._rm.resource_groups.get(name)
+        except NotFoundError:
+            return None
+        return _rg_state(rg)
+
+    def put_resource_group(
+        self, name: str, location: str, tags: dict[str, str]
+    ) -> ResourceGroupState:
+        with map_azure_errors(f"writing resource group {name}"):
+            rg = self._rm.resource_groups.create_or_update(
+                name, {"location": location, "tags": tags}
+            )
+        return _rg_state(rg)
+
+    def delete_resource_group(self, name: str) -> None:
+        with map_azure_errors(f"deleting resource group {name}"):
+            self._rm.resource_groups.begin_delete(name).result()
+
+    def list_resource_ids(self, resource_group: str) -> list[str]:
+        try:
+            with map_azure_errors(f"listing resources in {resource_group}"):
+                return [r.id for r in self._rm.resources.list_by_resource_group(resource_group)]
+        except NotFoundError as exc:
+            if exc.code == "ResourceGroupNotFound":
+                raise
+        # An ARM without the generic resource list (the emulator): its only tracked resource
+        # type in a group is the Cognitive Services account, so list those instead.
+        with map_azure_errors(f"listing accounts in {resource_group}"):
+            return [a.id for a in self._cs.accounts.list_by_resource_group(resource_group)]
+
+    # -- accounts ----------------------------------------------------------------------------
+    def get_account(self, resource_group: str, name: str) -> AccountState | None:
+        try:
+            with map_azure_errors(f"reading account {name}"):
+                acct = self._cs.accounts.get(resource_group, name)
+        except NotFoundError:
+            return None
+        return _account_state(acct)
+
+    def put_account(
+        self, resource_group: str, spec: AccountSpec, *, restore: bool = False
+    ) -> AccountState:
+        body = cs.Account(
+            location=spec.location,
+            kind=spec.kind,
+            sku=cs.Sku(name=spec.sku),
+            tags=spec.tags,
+            properties=cs.AccountProperties(
+                custom_sub_domain_name=spec.custom_subdomain,
+                public_network_access=spec.public_network_access,
+                disable_local_auth=spec.disable_local_auth,
+                restore=True if restore else None,
+            ),
+        )
+        with map_azure_errors(f"writing account {spec.name}"):
+            acct = self._cs.accounts.begin_create(resource_group, spec.name, body).result()
+        return _account_state(acct)
+
+    def delete_account(self, resource_group: str, name: str) -> None:
+        with map_azure_errors(f"deleting account {name}"):
+            self._cs.accounts.begin_delete(resource_group, name).result()
+
+    def get_deleted_account(
+        self, location: str, resource_group: str, name: str
+    ) -> DeletedAccountState | None:
+        try:
+            with map_azure_errors(f"reading soft-deleted account {name}"):
+                acct = self._cs.deleted_accounts.get(location, resource_group, name)
+        except NotFoundError:
+            return None
+        props = acct.properties
+        return DeletedAccountState(
+            name=acct.name or name,
+            location=acct.location or location,
+            resource_group=resource_group,
+            custom_subdomain=props.custom_sub_domain_name if props else None,
+            deletion_date=props.deletion_date if props else None,
+            scheduled_purge_date=props.scheduled_purge_date if props else None,
+        )
+
+    def purge_deleted_account(self, location: str, resource_group: str, name: str) -> None:
+        with map_azure_errors(f"purging soft-deleted account {name}"):
+            self._cs.deleted_accounts.begin_purge(location, resource_group, name).result()
+
+    def list_keys(self, resource_group: str, name: str) -> tuple[str, str]:
+        with map_azure_errors(f"listing keys of {name}"):
+            keys = self._cs.accounts.list_keys(resource_group, name)
+        return keys.key1, keys.key2
+
+    def check_domain_availability(self, subdomain: str, kind: str) -> DomainAvailability:
+        with map_azure_errors(f"checking subdomain {subdomain}"):
+            result = self._cs.check_domain_availability(subdomain, ACCOUNT_TYPE, kind=kind)
+        return DomainAvailability(subdomain, bool(result.is_subdomain_available), result.reason)
+
+    # -- deployments -------------------------------------------------------------------------
+    def list_deployments(self, resource_group: str, account: str) -> list[DeploymentState]:
+        with map_azure_errors(f"listing deployments of {account}"):
+            return [
+                _deployment_state(d) for d in self._cs.deployments.list(resource_group, account)
+            ]
+
+    def put_deployment(
+        self, resource_group: str, account: str, spec: DeploymentSpec
+    ) -> DeploymentState:
+        body = cs.Deployment(
+            sku=cs.Sku(name=spec.sku, capacity=spec.capacity),
+            tags=spec.tags,
+            properties=cs.DeploymentProperties(
+                model=cs.DeploymentModel(
+                    format=spec.model_format, name=spec.model, version=spec.version
+                ),
+                version_upgrade_option=spec.version_upgrade_option,
+                rai_policy_name=spec.rai_policy,
+            ),
+        )
+        with map_azure_errors(f"writing deployment {spec.name}"):
+            poller = self._cs.deployments.begin_create_or_update(
+                resource_group, account, spec.name, body
+            )
+            return _deployment_state(poller.result())
+
+    def delete_deployment(self, resource_group: str, account: str, name: str) -> None:
+        with map_azure_errors(f"deleting deployment {name}"):
+            self._cs.deployments.begin_delete(resource_group, account, name).result()
+
+    # -- discovery ---------------------------------------------------------------------------
+    def list_usages(self, location: str) -> list[Usage]:
+        with map_azure_errors(f"listing quota usages in {location}"):
+            return [
+                Usage(u.name.value, float(u.current_value or 0), float(u.limit or 0))
+                for u in self._cs.usages.list(location)
+                if u.name is not None
+            ]
+
+    def list_models(self, location: str) -> list[CatalogModel]:
+        with map_azure_errors(f"listing the model catalog in {location}"):
+            return [
+                _catalog_model(m) for m in self._cs.models.list(location) if m.model is not None
+            ]
+
+    # -- role assignments --------------------------------------------------------------------
+    def list_role_assignments(self, scope: str) -> list[RoleAssignmentState]:
+        with map_azure_errors("listing role assignments"):
+            items = list(self._auth.role_assignments.list_for_scope(scope, filter="atScope()"))
+        return [
+            RoleAssignmentState(
+                name=ra.name,
+                scope=ra.scope or "",
+                principal_id=ra.principal_id,
+                principal_type=_s(ra.principal_type),
+                role_definition_guid=role_guid(ra.role_definition_id),
+                description=ra.description,
+            )
+            for ra in items
+            if (ra.scope or "").lower() == scope.lower()
+        ]
+
+    def put_role_assignment(
+        self,
+        scope: str,
+        name: str,
+        *,
+        role_definition_guid: str,
+        principal_id: str,
+        principal_type: str,
+        description: str,
+    ) -> RoleAssignmentState:
+        role_id = (
+            f"/subscriptions/{self.subscription_id}/providers/Microsoft.Authorization"
+            f"/roleDefinitions/{role_definition_guid}"
+        )
+        params = RoleAssignmentCreateParameters(
+            role_definition_id=role_id,
+            principal_id=principal_id,
+            principal_type=principal_type,
+            description=description,
+        )
+        with map_azure_errors("writing role assignment"):
+            ra = self._auth.role_assignments.create(scope, name, params)
+        return RoleAssignmentState(
+            name, scope, principal_id, _s(ra.principal_type), role_definition_guid, ra.description
+        )
+
+    def delete_role_assignment(self, scope: str, name: str) -> None:
+        with map_azure_errors("deleting role assignment"):
+            self._auth.role_assignments.delete(scope, name)
+
+
+# ----------------------------------------------------------------------------- conversions
+
+
+def _principal_from_token(token: str) -> Principal:
+    """Read ``oid``/``idtyp`` from our own access token (no signature check needed)."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError) as exc:
+        raise AuthError("the access token is not a JWT; cannot tell who is signed in") from exc
+    oid = claims.get("oid")
+    if not oid:
+        raise AuthError("the access token has no 'oid' claim; cannot resolve principal 'self'")
+    user = claims.get("idtyp") == "user" or "upn" in claims
+    return Principal(oid, "User" if user else "ServicePrincipal")
+
+
+def _s(value: Any) -> Any:
+    """SDK enums (str subclasses) to plain strings; None stays None."""
+    if value is None:
+        return None
+    return str(getattr(value, "value", value))
+
+
+def _rg_state(rg: Any) -> ResourceGroupState:
+    state = rg.properties.provisioning_state if rg.properties else None
+    return ResourceGroupState(rg.name, rg.location, dict(rg.tags or {}), _s(state) or "Succeeded")
+
+
+def _account_state(acct: Any) -> AccountState:
+    p = acct.properties or cs.AccountProperties()
+    return AccountState(
+        name=acct.name,
+        location=acct.location,
+        kind=_s(acct.kind),
+        sku=_s(acct.sku.name) if acct.sku else "",
+        custom_subdomain=p.custom_sub_domain_name,
+        public_network_access=_s(p.public_network_access),
+        disable_local_auth=p.disable_local_auth,
+        tags=dict(acct.tags or {}),
+        provisioning_state=_s(p.provisioning_state) or "Succeeded",
+        endpoint=p.endpoint,
+        endpoints=dict(p.endpoints or {}),
+        id=acct.id or "",
+    )
+
+
+def _deployment_state(dep: Any) -> DeploymentState:
+    p = dep.properties or cs.DeploymentProperties()
+    model = p.model or cs.DeploymentModel()
+    return DeploymentState(
+        name=dep.name,
+        model=model.name or "",
+        version=model.version or "",
+        sku=_s(dep.sku.name) if dep.sku else "",
+        capacity=int(dep.sku.capacity or 0) if dep.sku else 0,
+        version_upgrade_option=_s(p.version_upgrade_option),
+        rai_policy=p.rai_policy_name,
+        model_format=model.format or "OpenAI",
+        tags=dict(dep.tags or {}),
+        provisioning_state=_s(p.provisioning_state) or "Succeeded",
+    )
+
+
+def _catalog_model(m: Any) -> CatalogModel:
+    model = m.model
+    skus = tuple(
+        CatalogSku(
+            _s(s.name),
+            s.usage_name,
+            int(s.capacity.maximum) if s.capacity and s.capacity.maximum else None,
+        )
+        for s in (model.skus or [])
+    )
+    deprecation = model.deprecation.inference if model.deprecation else None
+    return CatalogModel(
+        kind=_s(m.kind) or "",
+        name=model.name,
+        version=model.version,
+        skus=skus,
+        lifecycle_status=_s(model.lifecycle_status),
+        deprecation_inference=str(deprecation) if deprecation else None,
+    )
+
+
+# ----------------------------------------------------------------------------- factories
+
+
+def azure_backend(subscription_id: str) -> AzureBackend:
+    """A backend for real Azure with ``DefaultAzureCredential`` (CLI, env vars, MI...)."""
+    from azure.identity import DefaultAzureCredential
+
+    return AzureBackend(DefaultAzureCredential(), subscription_id, polling_interval=5.0)
+
+
+def emulator_credential(connection: Any, principal: str = "deployer") -> Any:
+    """A ``ClientSecretCredential`` for a principal named in the emulator's connection.json."""
+    from azure.identity import ClientSecretCredential
+
+    p = connection.principals[principal]
+    return ClientSecretCredential(
+        connection.tenant_id,
+        p.client_id,
+        p.client_secret,
+        authority=connection.authority_url,
+        disable_instance_discovery=True,
+        connection_verify=str(connection.ca_bundle),
+    )
+
+
+def emulator_backend(connection: Any, subscription_id: str | None = None) -> AzureBackend:
+    """A backend acting as the emulator's ``deployer`` principal, trusting its CA."""
+    principals = {
+        name: Principal(p.object_id, "ServicePrincipal")
+        for name, p in connection.principals.items()
+    }
+    return AzureBackend(
+        emulator_credential(connection),
+        subscription_id or connection.subscription_id,
+        base_url=connection.arm_url,
+        verify=str(connection.ca_bundle),
+        polling_interval=1.0,
+        me=principals.get("deployer"),
+        principals=principals,
+    )

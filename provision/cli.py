@@ -1,0 +1,282 @@
+"""The ``provision`` command line: parse, call the library, render, exit with a documented code.
+
+Exit codes: 0 success (plan/status: nothing pending), 1 failure, 2 bad input or usage
+(invalid environment file, bad flags, protected environment), 3 changes pending (plan, status).
+Results go to stdout (``--json`` for machines); progress and prompts go to stderr.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from provision.errors import (
+    EXIT_CHANGES_PENDING,
+    EXIT_FAILURE,
+    EXIT_OK,
+    ApplyError,
+    PreflightError,
+    ProvisionError,
+    UsageError,
+)
+
+EPILOG = """\b
+Examples:
+  provision validate --env dev
+  provision plan --env dev            # exit 3 when changes are pending
+  provision up --env local --yes
+  provision outputs --env local --json
+  provision down --env dev --purge --yes
+\b
+Exit codes: 0 ok, 1 failure, 2 bad input/usage, 3 changes pending (plan, status).
+"""
+
+
+def env_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--env / --env-file / --env-dir, shared by every command."""
+    fn = click.option(
+        "--env-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Directory of environment files (default ./environments).",
+    )(fn)
+    fn = click.option(
+        "--env-file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Environment file path (instead of --env).",
+    )(fn)
+    return click.option(
+        "--env", "-e", "env", metavar="NAME", help="Environment name: environments/NAME.toml."
+    )(fn)
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable stdout.")
+yes_option = click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+protected_option = click.option(
+    "--confirm-protected",
+    metavar="ENV",
+    help="Allow destructive actions on a protected environment (repeat its name).",
+)
+
+
+def handle_errors(fn: Callable[..., int | None]) -> Callable[..., None]:
+    """Expected errors: one clear message and the documented exit code; bugs: a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        from provision import render
+
+        try:
+            code = fn(*args, **kwargs)
+        except ApplyError as exc:
+            click.echo(render.apply_error_text(exc), err=True)
+            sys.exit(exc.exit_code)
+        except PreflightError as exc:
+            click.echo(render.preflight_text(exc.failures), err=True)
+            sys.exit(exc.exit_code)
+        except ProvisionError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception:
+            traceback.print_exc()
+            click.echo(
+                "internal error: this is a bug in provision; please report it with the "
+                "traceback above",
+                err=True,
+            )
+            sys.exit(EXIT_FAILURE)
+        sys.exit(code or EXIT_OK)
+
+    return wrapper
+
+
+def _emit(data: Any, text: str, as_json: bool) -> None:
+    click.echo(json.dumps(data, indent=2, default=str) if as_json else text)
+
+
+def _confirmer(yes: bool, question: str) -> Callable[[Any], bool]:
+    from provision import render
+
+    def confirm(plan: Any) -> bool:
+        if yes:
+            return True
+        if not render.is_interactive():
+            raise UsageError(f"{question}: pass --yes (no terminal to ask)")
+        click.echo(render.plan_text(plan), err=True)
+        return click.confirm(question, err=True, default=False)
+
+    return confirm
+
+
+def _allow_protected(value: str | None, env_name: str) -> bool:
+    if value is None:
+        return False
+    if value != env_name:
+        raise UsageError(f"--confirm-protected must repeat the environment name ({env_name!r})")
+    return True
+
+
+@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="realtime-toolkit", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Provision Azure OpenAI realtime deployments from environments/<env>.toml."""
+
+
+@cli.command(epilog=EPILOG)
+@env_options
+@json_option
+@handle_errors
+def validate(env: str | None, env_file: Path | None, env_dir: Path | None, as_json: bool) -> int:
+    """Check an environment file (no network)."""
+    from provision.config import load_environment
+
+    loaded = load_environment(env, env_file, env_dir)
+    cfg = loaded.config
+    data = {
+        "environment": cfg.name,
+        "file": str(loaded.path),
+        "valid": True,
+        "target": cfg.target,
+        "deployments": [d.name for d in cfg.deployments],
+    }
+    _emit(
+        data, f"{loaded.path}: valid ({cfg.target}, {len(cfg.deployments)} deployment(s))", as_json
+    )
+    return EXIT_OK
+
+
+@cli.command(epilog=EPILOG)
+@env_options
+@json_option
+@handle_errors
+def plan(env: str | None, env_file: Path | None, env_dir: Path | None, as_json: bool) -> int:
+    """Show every change `up` would make, and why nothing else changes. Exit 3 if pending."""
+    from provision import engine, render
+
+    with engine.open_session(env, env_file, env_dir) as session:
+        the_plan, _ = engine.make_plan(session)
+        failures = engine.check_preflight(session, the_plan) if the_plan.has_changes else []
+    data = {**the_plan.to_dict(), "preflight": [f.to_dict() for f in failures]}
+    _emit(data, render.plan_text(the_plan), as_json)
+    if failures:
+        raise PreflightError(failures)
+    return EXIT_CHANGES_PENDING if the_plan.has_changes else EXIT_OK
+
+
+@cli.command(epilog=EPILOG)
+@env_options
+@yes_option
+@protected_option
+@json_option
+@click.option("--smoke", "run_smoke", is_flag=True, help="Run `smoke run` after applying.")
+@handle_errors
+def up(
+    env: str | None,
+    env_file: Path | None,
+    env_dir: Path | None,
+    yes: bool,
+    confirm_protected: str | None,
+    as_json: bool,
+    run_smoke: bool,
+) -> int:
+    """Converge the environment to its declared state (pre-flight first)."""
+    from provision import engine, hooks, render
+
+    progress = render.Progress()
+    with engine.open_session(env, env_file, env_dir) as session:
+        progress.step(f"environment {session.desired.environment} on {session.target.kind}")
+        allow = _allow_protected(confirm_protected, session.desired.environment)
+        outcome = engine.up(
+            session,
+            confirm=_confirmer(yes, "Apply destructive changes?"),
+            allow_protected=allow,
+            on_event=progress,
+        )
+        _emit(outcome.to_dict(), render.result_text(outcome.result, outcome.plan), as_json)
+        if run_smoke:
+            return hooks.run_smoke(session)
+    return EXIT_OK
+
+
+@cli.command(epilog=EPILOG)
+@env_options
+@json_option
+@handle_errors
+def status(env: str | None, env_file: Path | None, env_dir: Path | None, as_json: bool) -> int:
+    """Report drift between the environment file and the cloud. Exit 3 on drift."""
+    from provision import engine, render
+
+    with engine.open_session(env, env_file, env_dir) as session:
+        the_plan, _ = engine.make_plan(session)
+    drift = [c.to_dict() for c in the_plan.pending]
+    data = {"environment": the_plan.environment, "in_sync": not drift, "drift": drift}
+    _emit(data, render.drift_text(the_plan), as_json)
+    return EXIT_CHANGES_PENDING if drift else EXIT_OK
+
+
+@cli.command(epilog=EPILOG)
+@env_options
+@json_option
+@handle_errors
+def outputs(env: str | None, env_file: Path | None, env_dir: Path | None, as_json: bool) -> int:
+    """Endpoint, deployments, realtime URL and dialect per deployment."""
+    from provision import engine, render
+
+    with engine.open_session(env, env_file, env_dir) as session:
+        data = engine.build_outputs(session)
+    _emit(data, render.outputs_text(data), as_json)
+    return EXIT_OK if data["provisioned"] else EXIT_FAILURE
+
+
+@cli.command(epilog=EPILOG)
+@env_options
+@click.option("--purge", is_flag=True, help="Purge the soft-deleted account (frees the name).")
+@yes_option
+@protected_option
+@json_option
+@handle_errors
+def down(
+    env: str | None,
+    env_file: Path | None,
+    env_dir: Path | None,
+    purge: bool,
+    yes: bool,
+    confirm_protected: str | None,
+    as_json: bool,
+) -> int:
+    """Delete what this environment owns; foreign resources are never touched."""
+    from provision import engine, render
+    from provision.config import load_environment
+
+    loaded = load_environment(env, env_file, env_dir)  # refuse before touching the target
+    allow = _allow_protected(confirm_protected, loaded.name)
+    engine.guard_protected(loaded.config.protection.prevent_destroy, loaded.name, allow, "down")
+    progress = render.Progress()
+    with engine.open_session(env, env_file, env_dir) as session:
+        outcome = engine.down(
+            session,
+            purge=purge,
+            allow_protected=allow,
+            on_event=progress,
+            confirm=_confirmer(yes, "Delete these resources?"),
+        )
+    text = (
+        render.plan_text(outcome.plan, title="Teardown")
+        + "\n"
+        + render.result_text(outcome.result, outcome.plan)
+    )
+    _emit(outcome.to_dict(), text, as_json)
+    return EXIT_OK
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="provision")

@@ -1,0 +1,123 @@
+"""Resolve an environment's target to a backend: real Azure, or the emulator.
+
+``emulator``: reuse a running emulator when ``<state dir>/connection.json`` names a live
+server, else start the embedded emulator in-process on that state directory (so that
+``provision up --env local`` and a later ``smoke run --env local`` see the same world). The state
+directory is ``$PROVISION_EMULATOR_STATE`` or ``<project>/.emulator/<env>``.
+Azure SDK and emulator imports happen here lazily, keeping ``provision --help`` fast.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from provision.config import LoadedEnvironment
+from provision.errors import TargetError
+
+STATE_VARIABLE = "PROVISION_EMULATOR_STATE"
+
+
+@dataclass
+class Target:
+    """An opened target: the backend plus what data-plane clients (smoke) need."""
+
+    kind: str
+    backend: Any  # provision.backends.azure.AzureBackend
+    ca_bundle: Path | None = None
+    connection: Any = None  # emulator.connection.Connection for the emulator target
+    started_emulator: bool = False
+
+    def data_plane_credential(self, principal: str = "app") -> Any:
+        """An azure-identity credential for data-plane tokens (emulator: a named principal)."""
+        from provision.backends import azure
+
+        if self.kind == "emulator":
+            return azure.emulator_credential(self.connection, principal)
+        from azure.identity import DefaultAzureCredential
+
+        return DefaultAzureCredential()
+
+
+def emulator_state_dir(loaded: LoadedEnvironment) -> Path:
+    """Where the emulator for this environment keeps its state."""
+    override = os.environ.get(STATE_VARIABLE)
+    if override:
+        return Path(override)
+    return loaded.project_dir / ".emulator" / loaded.name
+
+
+@contextmanager
+def open_target(loaded: LoadedEnvironment) -> Iterator[Target]:
+    """Open the environment's target; stops an emulator it started on exit."""
+    if loaded.config.target == "azure":
+        from provision.backends import azure
+
+        assert loaded.config.subscription is not None  # enforced by config validation
+        backend = azure.azure_backend(loaded.config.subscription)
+        try:
+            yield Target("azure", backend)
+        finally:
+            backend.close()
+        return
+    with _emulator(emulator_state_dir(loaded)) as (connection, started):
+        from provision.backends import azure
+
+        backend = azure.emulator_backend(connection, loaded.config.subscription)
+        try:
+            yield Target("emulator", backend, Path(connection.ca_bundle), connection, started)
+        finally:
+            backend.close()
+
+
+@contextmanager
+def _emulator(state_dir: Path) -> Iterator[tuple[Any, bool]]:
+    running = _running_connection(state_dir)
+    if running is not None:
+        yield running, False
+        return
+    try:
+        from emulator import Emulator
+    except ImportError as exc:
+        raise TargetError(f"the embedded emulator is not available ({exc})") from exc
+    try:
+        emu = Emulator(state_dir=state_dir, port=0)
+        emu.start()
+    except Exception as exc:
+        raise TargetError(f"could not start the emulator in {state_dir}: {exc}") from exc
+    try:
+        yield emu.connection, True
+    finally:
+        emu.stop()
+
+
+def _running_connection(state_dir: Path) -> Any | None:
+    path = state_dir / "connection.json"
+    if not path.is_file():
+        return None
+    from emulator.connection import load
+
+    try:
+        conn = load(path)
+    except ValueError:
+        return None
+    return conn if _alive(conn.pid, conn.port) else None
+
+
+def _alive(pid: int, port: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # exists, owned by someone else
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False

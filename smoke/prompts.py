@@ -1,0 +1,123 @@
+"""Spoken prompts: the shipped WAV fixtures, or the user's own WAV with expected reply words.
+
+The fixtures live in ``smoke/fixtures/`` with an index ``prompts.json`` mapping each WAV file to
+its spoken text and the words the reply must contain (e.g. "repeat after me blue harbor seven"
+→ "blue harbor seven").
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from smoke.audio import SESSION_RATE, read_wav, to_bytes
+from smoke.errors import UsageError
+
+__all__ = [
+    "DEFAULT_TEXT_PROMPT",
+    "FIXTURES",
+    "Prompt",
+    "TextPrompt",
+    "default_prompt",
+    "fixture_prompts",
+    "prompt_from_wav",
+]
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Prompt:
+    """Speech to send (PCM16 at the session rate), what it says, and words the reply must hold."""
+
+    name: str
+    pcm: bytes
+    text: str
+    expected_words: tuple[str, ...]
+    rate: int = SESSION_RATE
+
+    @property
+    def seconds(self) -> float:
+        return len(self.pcm) / (2 * self.rate)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TextPrompt:
+    """A typed prompt for the text-in → audio-out scenario."""
+
+    text: str
+    expected_words: tuple[str, ...]
+
+
+DEFAULT_TEXT_PROMPT = TextPrompt(
+    text="Repeat after me: green river nine.", expected_words=("green", "river", "nine")
+)
+
+
+def prompt_from_wav(path: str | Path, text: str = "", expect: str = "") -> Prompt:
+    """A prompt from the user's WAV (any PCM rate/channels; resampled to 24 kHz mono)."""
+    clip = read_wav(path)
+    return Prompt(
+        name=Path(path).stem,
+        pcm=to_bytes(clip.samples),
+        text=text,
+        expected_words=tuple(expect.split()),
+    )
+
+
+def _entries(index: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Accept ``{file: {...}}`` or ``[{"file": ..., ...}]``."""
+    if isinstance(index, dict):
+        items = index.get("prompts", index)
+        if isinstance(items, dict):
+            return [(str(k), v if isinstance(v, dict) else {"text": v}) for k, v in items.items()]
+        index = items
+    if isinstance(index, list):
+        return [(str(e.get("file") or e.get("wav")), e) for e in index if isinstance(e, dict)]
+    raise UsageError("prompts.json must be an object or a list")
+
+
+def _expected(entry: dict[str, Any]) -> tuple[str, ...]:
+    for key in ("expected_words", "expect", "expected", "reply_words", "reply"):
+        value = entry.get(key)
+        if isinstance(value, list):
+            return tuple(str(v) for v in value)
+        if isinstance(value, str):
+            return tuple(value.split())
+    return ()
+
+
+def fixture_prompts(directory: Path = FIXTURES) -> list[Prompt]:
+    """All prompts listed in ``directory/prompts.json`` (empty when there is no index)."""
+    index_path = directory / "prompts.json"
+    if not index_path.is_file():
+        return []
+    try:
+        index = json.loads(index_path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise UsageError(f"{index_path}: not valid JSON ({exc})") from None
+    prompts = []
+    for file_name, entry in _entries(index):
+        clip = read_wav(directory / file_name)
+        prompts.append(
+            Prompt(
+                name=Path(file_name).stem,
+                pcm=to_bytes(clip.samples),
+                text=str(entry.get("text") or entry.get("prompt") or ""),
+                expected_words=_expected(entry),
+            )
+        )
+    return prompts
+
+
+def default_prompt(directory: Path = FIXTURES) -> Prompt:
+    """The first shipped "repeat after me" fixture; UsageError when none is installed."""
+    prompts = fixture_prompts(directory)
+    if not prompts:
+        raise UsageError(
+            f"no prompt fixtures in {directory}; pass --prompt WAV --expect 'words' instead"
+        )
+    repeat = [p for p in prompts if p.text.lower().startswith("repeat after me")]
+    return (repeat or prompts)[0]

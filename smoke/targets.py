@@ -1,0 +1,224 @@
+"""Resolve what to check: from an environment file (via ``provision``) or from an endpoint.
+
+This is the only module that knows about ``provision``; it imports it lazily so the rest of the
+smoke package works (and is tested) without it. On the emulator target the endpoint and the
+Entra credential come from the emulator's ``connection.json`` — read here as plain JSON, since
+smoke imports nothing from ``emulator``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from smoke.auth import Credential, EntraCredential, KeyCredential, default_entra, key_from_env
+from smoke.errors import UsageError
+from smoke.realtime.dialects import choose_dialect
+from smoke.run import Target
+
+__all__ = [
+    "EMULATOR_STATE_VARIABLE",
+    "EnvironmentTargets",
+    "emulator_connection_file",
+    "targets_for_endpoint",
+    "targets_for_environment",
+]
+
+EMULATOR_STATE_VARIABLE = "PROVISION_EMULATOR_STATE"
+DEFAULT_KEY_VARIABLE = "AZURE_OPENAI_API_KEY"
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnvironmentTargets:
+    """Targets of one environment plus its ``[smoke]`` settings."""
+
+    environment: str
+    targets: list[Target]
+    timeout_s: float | None = None
+    wait_for_access_s: float | None = None
+    prompts: tuple[str, ...] = ()
+
+
+def targets_for_endpoint(
+    endpoint: str,
+    deployments: Sequence[str],
+    *,
+    model: str | None = None,
+    dialect: str | None = None,
+    auth: str = "entra",
+    api_key_env: str = DEFAULT_KEY_VARIABLE,
+    ca_path: Path | None = None,
+) -> list[Target]:
+    """Targets for ``--endpoint URL --deployment D`` without any environment file."""
+    if not deployments:
+        raise UsageError("--endpoint needs at least one --deployment")
+    credential = _credential(auth, api_key_env)
+    return [
+        Target(
+            name=name,
+            endpoint=endpoint,
+            deployment=name,
+            model=model or name,
+            dialect=choose_dialect(model or name, dialect),
+            credential=credential,
+            ca_path=ca_path,
+        )
+        for name in deployments
+    ]
+
+
+def _credential(auth: str, api_key_env: str) -> Credential:
+    if auth == "key":
+        return key_from_env(api_key_env)
+    if auth == "entra":
+        return default_entra()
+    raise UsageError(f"unknown --auth {auth!r}; use entra or key")
+
+
+def targets_for_environment(
+    env: str,
+    *,
+    env_dir: Path | None = None,
+    deployments: Sequence[str] = (),
+    auth: str | None = None,
+    dialect: str | None = None,
+    api_key_env: str | None = None,
+    principal: str = "app",
+    ca_path: Path | None = None,
+    endpoint: str | None = None,
+) -> EnvironmentTargets:
+    """Every deployment of environment ``env`` (or the named subset) as a target."""
+    try:
+        from provision.config import load_environment
+        from provision.errors import ProvisionError
+    except ImportError as exc:  # pragma: no cover - provision ships with smoke
+        raise UsageError(f"--env needs the provision package ({exc})") from None
+    try:
+        loaded = load_environment(env, env_dir=env_dir)
+    except ProvisionError as exc:
+        raise UsageError(str(exc)) from None
+    config = loaded.config
+    smoke_cfg = config.smoke
+    chosen = _select(config, deployments or smoke_cfg.deployments or ())
+    auth = auth or smoke_cfg.auth
+    if config.target == "emulator":
+        conn = _load_connection(emulator_connection_file(env, loaded.project_dir))
+        endpoint = endpoint or f"{conn['data_plane_url'].rstrip('/')}/{config.account.subdomain}/"
+        ca_path = ca_path or Path(conn["ca_bundle"])
+        credential = _emulator_credential(conn, principal, auth, api_key_env, loaded)
+    else:
+        endpoint = endpoint or f"https://{config.account.subdomain}.openai.azure.com/"
+        credential = _azure_credential(auth, api_key_env, loaded)
+    targets = [
+        Target(
+            name=d.name,
+            endpoint=endpoint,
+            deployment=d.name,
+            model=d.model,
+            dialect=choose_dialect(d.model, dialect),
+            credential=credential,
+            ca_path=ca_path,
+        )
+        for d in chosen
+    ]
+    return EnvironmentTargets(
+        environment=config.name,
+        targets=targets,
+        timeout_s=smoke_cfg.timeout_seconds,
+        wait_for_access_s=smoke_cfg.wait_for_access_seconds,
+        prompts=tuple(smoke_cfg.prompts),
+    )
+
+
+def _select(config: Any, names: Sequence[str]) -> list[Any]:
+    if not config.deployments:
+        raise UsageError(f"environment {config.name!r} declares no deployments")
+    if not names:
+        return list(config.deployments)
+    by_name = {d.name: d for d in config.deployments}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise UsageError(
+            f"environment {config.name!r} has no deployment {', '.join(map(repr, unknown))}; "
+            f"declared: {', '.join(by_name)}"
+        )
+    return [by_name[n] for n in names]
+
+
+def emulator_connection_file(env: str, project_dir: Path) -> Path:
+    """Where ``provision`` keeps the emulator of ``env``: ``$PROVISION_EMULATOR_STATE`` or
+    ``<project>/.emulator/<env>``, each holding ``connection.json``."""
+    state = os.environ.get(EMULATOR_STATE_VARIABLE)
+    directory = Path(state) if state else project_dir / ".emulator" / env
+    return directory / "connection.json"
+
+
+def _load_connection(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(
+            f"no running emulator: {path} not found (run `provision up --env local` first, "
+            f"or set {EMULATOR_STATE_VARIABLE})"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{path}: unreadable emulator connection file ({exc})") from None
+    missing = {"data_plane_url", "ca_bundle", "tenant_id", "authority_url", "principals"} - set(
+        data
+    )
+    if missing:
+        raise UsageError(f"{path}: missing {', '.join(sorted(missing))}")
+    return data
+
+
+def _emulator_credential(
+    conn: dict[str, Any], principal: str, auth: str, api_key_env: str | None, loaded: Any
+) -> Credential:
+    if auth == "key":
+        return _key_credential(api_key_env, loaded)
+    if auth != "entra":
+        raise UsageError(f"unknown auth {auth!r}; use entra or key")
+    entry = conn["principals"].get(principal)
+    if not isinstance(entry, dict):
+        known = ", ".join(conn["principals"]) or "none"
+        raise UsageError(f"the emulator has no principal {principal!r} (known: {known})")
+    from azure.identity import ClientSecretCredential
+
+    credential = ClientSecretCredential(
+        conn["tenant_id"],
+        entry["client_id"],
+        entry["client_secret"],
+        authority=conn["authority_url"],
+        disable_instance_discovery=True,
+        connection_verify=str(conn["ca_bundle"]),
+    )
+    return EntraCredential(credential, f"emulator principal '{principal}'")
+
+
+def _azure_credential(auth: str, api_key_env: str | None, loaded: Any) -> Credential:
+    if auth == "key":
+        return _key_credential(api_key_env, loaded)
+    if auth == "entra":
+        return default_entra()
+    raise UsageError(f"unknown auth {auth!r}; use entra or key")
+
+
+def _key_credential(api_key_env: str | None, loaded: Any) -> Credential:
+    """A key from ``--api-key-env``, else from the account's ``listKeys`` via provision."""
+    if api_key_env:
+        return key_from_env(api_key_env)
+    try:
+        from provision.backends import open_backend  # type: ignore[attr-defined]
+    except ImportError:
+        raise UsageError(
+            "key auth for an environment needs provision's backend (listKeys); "
+            "pass --api-key-env VAR instead"
+        ) from None
+    config = loaded.config
+    backend = open_backend(loaded)
+    key1, _ = backend.list_keys(config.resource_group, config.account.name)
+    return KeyCredential(key1, f"listKeys of {config.account.name}")

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+
+from emulator.realtime.speech import (
+    NO_INPUT_REPLY,
+    ProcessRecognizer,
+    Recognizer,
+    normalize_text,
+    reply_text,
+    resample,
+    synthesize,
+)
+
+from .conftest import FIXTURES, load_wav
+
+FIXTURE_NAMES = sorted(p.name for p in FIXTURES.glob("*.wav"))
+
+
+def overlap(expected: list[str], transcript: str) -> float:
+    heard = normalize_text(transcript).split()
+    return sum(1 for word in expected if word in heard) / len(expected)
+
+
+def test_there_are_fixtures() -> None:
+    assert len(FIXTURE_NAMES) >= 4
+
+
+@pytest.mark.parametrize("name", FIXTURE_NAMES)
+def test_recognises_each_fixture(recognizer: Recognizer, prompts, name: str) -> None:
+    pcm, rate = load_wav(FIXTURES / name)
+    assert rate == 24000
+    transcript = recognizer.transcribe(pcm, rate)
+    assert overlap(prompts[name]["expect_transcript_words"], transcript) >= 0.8, transcript
+    assert overlap(prompts[name]["expect_reply_words"], reply_text(transcript)) == 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Blue harbor seven.",
+        "Green river three.",
+        "Hello world.",
+        "You said: what is the weather like today.",
+        "Purple mountain nine.",
+        NO_INPUT_REPLY,
+    ],
+)
+def test_reply_audio_round_trips_through_the_recogniser(recognizer: Recognizer, text: str) -> None:
+    transcript = recognizer.transcribe(synthesize(text, 24000), 24000)
+    assert overlap(normalize_text(text).split(), transcript) >= 0.8, transcript
+
+
+def test_same_audio_gives_same_transcript_whatever_came_before(recognizer: Recognizer) -> None:
+    target, _ = load_wav(FIXTURES / "repeat_blue_harbor_seven.wav")
+    noise = np.random.default_rng(0).normal(0, 3000, 48000).astype(np.int16)
+    first = recognizer.transcribe(target)
+    recognizer.transcribe(noise)
+    recognizer.transcribe(synthesize("The quick brown fox jumps over the lazy dog."))
+    assert recognizer.transcribe(target) == first
+
+
+@pytest.mark.parametrize("rate", [8000, 16000, 48000])
+def test_other_input_rates(recognizer: Recognizer, rate: int) -> None:
+    pcm, _ = load_wav(FIXTURES / "repeat_hello_world.wav")
+    transcript = recognizer.transcribe(resample(pcm, 24000, rate), rate)
+    assert overlap(["hello", "world"], transcript) == 1.0, transcript
+
+
+def test_accepts_little_endian_bytes(recognizer: Recognizer) -> None:
+    pcm, _ = load_wav(FIXTURES / "repeat_green_river_three.wav")
+    assert "green river three" in recognizer.transcribe(pcm.tobytes(), 24000)
+
+
+@pytest.mark.parametrize(
+    "audio",
+    [
+        np.zeros(0, np.int16),
+        np.zeros(10, np.int16),
+        np.zeros(72000, np.int16),
+        (np.random.default_rng(1).normal(0, 30, 72000)).astype(np.int16),  # -60 dBFS hiss
+        (np.random.default_rng(2).normal(0, 3000, 72000)).astype(np.int16),  # -20 dBFS noise
+        (np.random.default_rng(3).normal(0, 16000, 72000)).clip(-32768, 32767).astype(np.int16),
+    ],
+    ids=["empty", "10-samples", "silence", "hiss", "noise", "loud-noise"],
+)
+def test_no_speech_gives_empty_transcript(recognizer: Recognizer, audio: np.ndarray) -> None:
+    assert recognizer.transcribe(audio, 24000) == ""
+
+
+def test_very_short_speech_does_not_fail(recognizer: Recognizer) -> None:
+    pcm, _ = load_wav(FIXTURES / "repeat_hello_world.wav")
+    clip = pcm[7200:9600]  # 100 ms from inside a word
+    assert isinstance(recognizer.transcribe(clip, 24000), str)
+
+
+def test_process_recognizer_matches_in_process(recognizer: Recognizer) -> None:
+    pcm, _ = load_wav(FIXTURES / "repeat_blue_harbor_seven.wav")
+
+    async def in_worker(pool: ProcessRecognizer) -> str:
+        return await asyncio.wrap_future(pool.submit(pcm, 24000))
+
+    with ProcessRecognizer() as pool:
+        remote = asyncio.run(in_worker(pool))
+        silence = pool.transcribe(np.zeros(24000, np.int16))
+    assert remote == recognizer.transcribe(pcm, 24000)
+    assert silence == ""

@@ -1,0 +1,197 @@
+"""Environment files: validation errors name the file, the key path and the expectation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from prov_helpers import APP, BASE_ENV, ME, SUB, deep_merge, make_desired
+
+from provision.config import load_environment, parse_environment
+from provision.errors import ConfigError
+from provision.model import assignment_name, is_owned
+
+GOOD = """
+target = "emulator"
+resource_group = "rg-local"
+location = "swedencentral"
+
+[account]
+name = "aoai-local"
+
+[[deployments]]
+name = "gpt-realtime"
+model = "gpt-realtime"
+version = "2025-08-28"
+capacity = 1
+
+[[role_assignments]]
+principal = "emulator:app"
+"""
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    envs = tmp_path / "environments"
+    envs.mkdir(exist_ok=True)
+    path = envs / f"{name}.toml"
+    path.write_text(text)
+    return path
+
+
+def _problems(data: dict) -> list[tuple[str, str]]:
+    with pytest.raises(ConfigError) as info:
+        parse_environment(data, source="env.toml")
+    return info.value.problems
+
+
+def test_defaults_are_resolved(tmp_path: Path) -> None:
+    _write(tmp_path, "local", GOOD)
+    loaded = load_environment("local", env_dir=tmp_path / "environments")
+    cfg = loaded.config
+    assert cfg.name == "local"
+    assert cfg.account.kind == "OpenAI" and cfg.account.sku == "S0"
+    assert cfg.account.disable_local_auth is True
+    assert cfg.account.subdomain == "aoai-local"
+    dep = cfg.deployments[0]
+    assert (dep.sku, dep.version_upgrade_option) == ("GlobalStandard", "NoAutoUpgrade")
+    assert cfg.role_assignments[0].role == "Cognitive Services User"
+    assert cfg.soft_delete == "fail" and cfg.protection.prevent_destroy is False
+    assert loaded.project_dir == tmp_path.resolve()
+
+
+def test_unquoted_version_is_a_toml_date_and_rejected(tmp_path: Path) -> None:
+    path = _write(tmp_path, "local", GOOD.replace('"2025-08-28"', "2025-08-28"))
+    with pytest.raises(ConfigError) as info:
+        load_environment(env_file=path)
+    text = str(info.value)
+    assert str(path) in text
+    assert "deployments[0].version" in text
+    assert 'version = "2025-08-28"' in text
+
+
+def test_error_names_file_key_path_and_expectation(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "local",
+        GOOD.replace('name = "aoai-local"', 'name = "aoai-local"\nkind = "Speech"'),
+    )
+    with pytest.raises(ConfigError) as info:
+        load_environment(env_file=path)
+    ((key, msg),) = info.value.problems
+    assert key == "account.kind"
+    assert "'OpenAI'" in msg and "'AIServices'" in msg
+    assert str(info.value).startswith(f"{path}: account.kind:")
+
+
+def test_all_problems_reported_at_once() -> None:
+    data = deep_merge(BASE_ENV, {"location": None, "account": {"sku": 0}})
+    data["deployments"][1]["capacity"] = "1"
+    problems = dict(_problems(data))
+    assert problems["location"] == "required key is missing"
+    assert "account.sku" in problems and "deployments[1].capacity" in problems
+
+
+def test_unknown_key_is_rejected() -> None:
+    data = deep_merge(BASE_ENV, {"account": {"subdomain": "x"}})
+    assert _problems(data) == [
+        ("account.subdomain", "unknown key (check spelling; see environments/README or docs)")
+    ]
+
+
+def test_strict_types_no_coercion() -> None:
+    data = deep_merge(BASE_ENV, {"account": {"disable_local_auth": "yes"}})
+    ((key, msg),) = _problems(data)
+    assert key == "account.disable_local_auth" and "str" in msg
+
+
+def test_azure_target_needs_subscription() -> None:
+    data = deep_merge(BASE_ENV, {"target": "azure", "subscription": None, "role_assignments": []})
+    assert "subscription is required" in _problems(data)[0][1]
+
+
+def test_emulator_principals_only_on_emulator_target() -> None:
+    data = deep_merge(BASE_ENV, {"target": "azure"})
+    assert "only valid with target 'emulator'" in _problems(data)[0][1]
+
+
+def test_guid_principal_needs_type() -> None:
+    data = deep_merge(BASE_ENV, {})
+    data["role_assignments"] = [{"principal": "33333333-3333-3333-3333-333333333333"}]
+    ((key, msg),) = _problems(data)
+    assert key == "role_assignments[0]" and "PrincipalNotFound" in msg
+
+
+def test_bad_principal_form() -> None:
+    data = deep_merge(BASE_ENV, {})
+    data["role_assignments"] = [{"principal": "alice@example.com"}]
+    ((key, msg),) = _problems(data)
+    assert key == "role_assignments[0].principal" and "GUID" in msg
+
+
+def test_duplicate_deployment_names() -> None:
+    data = deep_merge(BASE_ENV, {})
+    data["deployments"].append(dict(data["deployments"][0]))
+    assert "repeated: gpt-realtime" in _problems(data)[0][1]
+
+
+def test_reserved_tags() -> None:
+    data = deep_merge(BASE_ENV, {"tags": {"managed-by": "me"}})
+    assert "reserved" in _problems(data)[0][1]
+
+
+def test_smoke_section_validated_but_extensible() -> None:
+    data = deep_merge(BASE_ENV, {"smoke": {"timeout_seconds": 5, "future_knob": True}})
+    cfg = parse_environment(data)
+    assert cfg.smoke.timeout_seconds == 5.0
+    assert cfg.smoke.model_extra == {"future_knob": True}
+    bad = deep_merge(BASE_ENV, {"smoke": {"timeout_seconds": -1}})
+    assert _problems(bad)[0][0] == "smoke.timeout_seconds"
+    unknown = deep_merge(BASE_ENV, {"smoke": {"deployments": ["nope"]}})
+    assert "nope" in _problems(unknown)[0][1]
+
+
+def test_missing_file_lists_available(tmp_path: Path) -> None:
+    _write(tmp_path, "local", GOOD)
+    with pytest.raises(ConfigError) as info:
+        load_environment("dev", env_dir=tmp_path / "environments")
+    assert "available: local" in str(info.value)
+
+
+def test_invalid_toml(tmp_path: Path) -> None:
+    path = _write(tmp_path, "local", "target = \n")
+    with pytest.raises(ConfigError) as info:
+        load_environment(env_file=path)
+    assert "invalid TOML" in str(info.value)
+
+
+def test_name_must_match_file(tmp_path: Path) -> None:
+    _write(tmp_path, "local", 'name = "other"\n' + GOOD)
+    with pytest.raises(ConfigError) as info:
+        load_environment("local", env_dir=tmp_path / "environments")
+    assert info.value.problems[0][0] == "name"
+
+
+def test_desired_state_resolution() -> None:
+    desired = make_desired()
+    assert desired.subscription_id == SUB
+    assert is_owned(desired.account.tags, "dev") and is_owned(desired.deployments[0].tags, "dev")
+    app, me = desired.role_assignments
+    assert (app.principal_id, me.principal_id) == (APP.object_id, ME.object_id)
+    assert app.principal_type == "ServicePrincipal"
+    assert app.scope.endswith(
+        "/resourceGroups/rg-dev/providers/Microsoft.CognitiveServices/accounts/aoai-dev"
+    )
+    assert app.name == assignment_name(app.scope, APP.object_id, app.role_definition_guid)
+    # Deterministic: the same inputs give the same names on every run.
+    assert make_desired().role_assignments == desired.role_assignments
+
+
+@pytest.mark.parametrize("env", ["local", "dev", "staging", "prod"])
+def test_shipped_environments_validate(env: str) -> None:
+    root = Path(__file__).resolve().parents[2]
+    loaded = load_environment(env, env_dir=root / "environments")
+    assert loaded.config.deployments
+    if env == "prod":
+        assert loaded.config.protection.prevent_destroy
+    if env == "local":
+        assert loaded.config.target == "emulator"

@@ -1,0 +1,331 @@
+"""Every ``provision`` command end to end: CliRunner -> real Azure SDKs -> emulator over TLS.
+
+The CLI finds the test's emulator through ``$PROVISION_EMULATOR_STATE`` (its connection.json
+names this live process), exactly as a second terminal would find a running ``emulator serve``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from click.testing import CliRunner, Result
+
+from emulator import Emulator, FaultRule
+from provision.backends.azure import AzureBackend, emulator_backend
+from provision.cli import cli
+from provision.model import AccountSpec, DeploymentSpec
+
+ROOT = Path(__file__).resolve().parents[2]
+RG, ACCOUNT = "rg-realtime-local", "aoai-realtime-local"
+DEPLOYMENTS = [
+    "gpt-4o-mini-realtime-preview",
+    "gpt-4o-realtime-preview",
+    "gpt-realtime",
+    "gpt-realtime-mini",
+]
+
+
+class Project:
+    """A temporary project dir with ``environments/<name>.toml`` files."""
+
+    def __init__(self, root: Path, emu: Emulator) -> None:
+        self.root, self.emu = root, emu
+        self.envs = root / "environments"
+        self.envs.mkdir(parents=True)
+        self.write("local")
+
+    def write(self, name: str = "local", **replace: str) -> None:
+        text = (ROOT / "environments" / "local.toml").read_text()
+        for old, new in replace.items():
+            old = old.replace("__", " ")
+            assert old in text, old
+            text = text.replace(old, new)
+        (self.envs / f"{name}.toml").write_text(text)
+
+    def run(self, *args: str, env: str = "local") -> Result:
+        argv = [*args, "--env", env, "--env-dir", str(self.envs)]
+        return CliRunner().invoke(cli, argv, catch_exceptions=False)
+
+    def json(self, *args: str, env: str = "local", code: int = 0) -> Any:
+        result = self.run(*args, "--json", env=env)
+        assert result.exit_code == code, result.output
+        return json.loads(result.stdout)
+
+    def backend(self) -> AzureBackend:
+        return emulator_backend(self.emu.connection)
+
+    def admin(self, method: str, path: str, body: dict[str, Any]) -> None:
+        response = requests.request(
+            method, self.emu.url + path, json=body, verify=str(self.emu.ca_path), timeout=30
+        )
+        assert response.ok, response.text
+
+    def arm_statuses(self) -> list[int]:
+        return [r["status"] for r in self.emu.stats()["requests"] if r["service"] == "arm"]
+
+
+@pytest.fixture
+def project(
+    tmp_path: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Project]:
+    monkeypatch.setenv("PROVISION_EMULATOR_STATE", str(emulator.state_dir))
+    yield Project(tmp_path / "project", emulator)
+
+
+def _actions(data: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(c["action"], c["kind"]) for c in data["changes"]]
+
+
+def test_lifecycle_validate_plan_up_idempotent_status_outputs_down(project: Project) -> None:
+    assert project.run("validate").exit_code == 0
+
+    plan = project.json("plan", code=3)
+    assert plan["has_changes"] and plan["summary"]["create"] == 8
+
+    up = project.json("up", "--yes")
+    assert len(up["apply"]["applied"]) == 8
+
+    again = project.json("up", "--yes")  # idempotent: nothing to apply
+    assert again["apply"] is None and not again["plan"]["has_changes"]
+    plan = project.json("plan")  # exit 0: no changes pending
+    assert plan["summary"]["no-op"] == 8
+    assert all(len(c["reason"]) > 8 for c in plan["changes"])
+
+    status = project.json("status")
+    assert status["in_sync"] and status["drift"] == []
+
+    out = project.json("outputs")
+    assert out["endpoint"] == f"{project.emu.url}/dataplane/aoai-realtime-local/"
+    by_name = {d["name"]: d for d in out["deployments"]}
+    assert sorted(by_name) == DEPLOYMENTS
+    wss = project.emu.url.replace("https://", "wss://") + "/dataplane/aoai-realtime-local/openai"
+    assert by_name["gpt-realtime"]["dialect"] == "ga"
+    assert by_name["gpt-realtime"]["realtime_url"] == f"{wss}/v1/realtime?model=gpt-realtime"
+    assert by_name["gpt-4o-realtime-preview"]["dialect"] == "preview"
+    assert by_name["gpt-4o-realtime-preview"]["realtime_url"] == (
+        f"{wss}/realtime?api-version=2025-04-01-preview&deployment=gpt-4o-realtime-preview"
+    )
+
+    down = project.json("down", "--yes", "--purge")
+    assert ("delete", "resource_group") in _actions(down["plan"])
+    backend = project.backend()
+    assert backend.get_resource_group(RG) is None
+    assert backend.get_deleted_account("swedencentral", RG, ACCOUNT) is None  # purged
+    assert project.json("plan", code=3)["summary"]["create"] == 8
+
+
+def test_converged_plan_costs_a_handful_of_requests(project: Project) -> None:
+    assert project.run("up", "--yes").exit_code == 0
+    project.emu.reset_stats()
+    assert project.run("plan").exit_code == 0
+    arm = [r for r in project.emu.stats()["requests"] if r["service"] == "arm"]
+    assert len(arm) == 4, arm  # RG, account, deployments, role assignments
+    assert {r["method"] for r in arm} == {"GET"}
+
+
+def test_status_reports_drift_and_up_repairs_it(project: Project) -> None:
+    assert project.run("up", "--yes").exit_code == 0
+    backend = project.backend()
+    backend.delete_deployment(RG, ACCOUNT, "gpt-realtime-mini")
+    dep = next(d for d in backend.list_deployments(RG, ACCOUNT) if d.name == "gpt-realtime")
+    spec = DeploymentSpec(
+        "gpt-realtime",
+        dep.model,
+        dep.version,
+        dep.sku,
+        2,
+        dep.version_upgrade_option or "NoAutoUpgrade",
+        tags=dep.tags,
+    )
+    backend.put_deployment(RG, ACCOUNT, spec)
+
+    status = project.json("status", code=3)
+    drift = {(d["action"], d["name"]) for d in status["drift"]}
+    assert drift == {("create", "gpt-realtime-mini"), ("update", "gpt-realtime")}
+    update = next(d for d in status["drift"] if d["action"] == "update")
+    assert update["diffs"] == [{"field": "capacity", "old": 2, "new": 1}]
+
+    assert project.run("up", "--yes").exit_code == 0
+    assert project.json("status")["in_sync"]
+
+
+def test_down_leaves_foreign_resources_in_the_group(project: Project) -> None:
+    assert project.run("up", "--yes").exit_code == 0
+    backend = project.backend()
+    foreign = AccountSpec(
+        "theirs-acct",
+        "swedencentral",
+        "OpenAI",
+        "S0",
+        "theirs-acct",
+        "Enabled",
+        True,
+        tags={"owner": "someone-else"},
+    )
+    backend.put_account(RG, foreign)
+    other = project.emu.add_principal("other-app")
+    scope = f"/subscriptions/{backend.subscription_id}/resourceGroups/{RG}"
+    backend.put_role_assignment(
+        scope,
+        "0d0d0d0d-0000-4000-8000-000000000001",
+        role_definition_guid="a97b65f3-24c7-4388-baec-2e87135dc908",
+        principal_id=other.object_id,
+        principal_type="ServicePrincipal",
+        description="not ours",
+    )
+
+    down = project.json("down", "--yes")
+    kept = {c["name"]: c["reason"] for c in down["plan"]["changes"] if c["action"] == "no-op"}
+    assert "theirs-acct" in kept[RG]
+    assert backend.get_account(RG, ACCOUNT) is None
+    assert backend.get_account(RG, "theirs-acct") is not None
+    assert backend.get_resource_group(RG) is not None
+    assert [a.name for a in backend.list_role_assignments(scope)] == [
+        "0d0d0d0d-0000-4000-8000-000000000001"
+    ]
+
+
+def test_down_keeps_account_holding_a_foreign_deployment(project: Project) -> None:
+    assert project.run("up", "--yes").exit_code == 0
+    backend = project.backend()
+    backend.put_deployment(
+        RG,
+        ACCOUNT,
+        DeploymentSpec(
+            "theirs", "gpt-realtime", "2025-08-28", "GlobalStandard", 1, "NoAutoUpgrade"
+        ),
+    )
+    assert project.run("down", "--yes").exit_code == 0
+    assert [d.name for d in backend.list_deployments(RG, ACCOUNT)] == ["theirs"]
+    assert backend.get_resource_group(RG) is not None
+    plan = project.json("plan", code=3)  # ours are gone, theirs is reported, not touched
+    noop = next(c for c in plan["changes"] if c["name"] == "theirs")
+    assert noop["action"] == "no-op" and "not managed" in noop["reason"]
+
+
+def test_protected_environment_refuses_down(project: Project) -> None:
+    project.write(
+        "guarded", soft_delete='soft_delete = "purge"\n[protection]\nprevent_destroy = true\n#'
+    )
+    assert project.run("up", "--yes", env="guarded").exit_code == 0
+    refused = project.run("down", "--yes", env="guarded")
+    assert refused.exit_code == 2 and "protected" in refused.stderr
+    assert project.backend().get_account(RG, ACCOUNT) is not None
+    allowed = project.run("down", "--yes", "--confirm-protected", "guarded", env="guarded")
+    assert allowed.exit_code == 0
+    assert project.backend().get_account(RG, ACCOUNT) is None
+
+
+def _soft_deleted(project: Project, policy: str) -> None:
+    project.write("local", **{'soft_delete = "purge"': f'soft_delete = "{policy}"'})
+    assert project.run("up", "--yes").exit_code == 0
+    assert project.run("down", "--yes").exit_code == 0  # soft delete, no purge
+    assert project.backend().get_deleted_account("swedencentral", RG, ACCOUNT) is not None
+
+
+def test_soft_deleted_name_policy_fail(project: Project) -> None:
+    _soft_deleted(project, "fail")
+    result = project.run("up", "--yes")
+    assert result.exit_code == 1
+    assert "soft-deleted" in result.stderr and "soft_delete = 'restore'" in result.stderr
+    assert project.backend().get_account(RG, ACCOUNT) is None
+
+
+def test_soft_deleted_name_policy_restore(project: Project) -> None:
+    _soft_deleted(project, "restore")
+    up = project.json("up", "--yes")
+    assert any(c.get("kind") == "account" for c in up["apply"]["applied"])
+    backend = project.backend()
+    assert backend.get_deleted_account("swedencentral", RG, ACCOUNT) is None
+    assert backend.get_account(RG, ACCOUNT).provisioning_state == "Succeeded"
+    assert project.json("plan")["has_changes"] is False
+
+
+def test_soft_deleted_name_policy_purge(project: Project) -> None:
+    _soft_deleted(project, "purge")
+    up = project.json("up", "--yes")
+    kinds = [c["kind"] for c in up["apply"]["applied"]][:3]
+    assert kinds == ["resource_group", "deleted_account", "account"]
+    assert project.json("plan")["has_changes"] is False
+
+
+def test_quota_preflight_fails_before_any_write(project: Project) -> None:
+    project.admin(
+        "PATCH",
+        "/_admin/quota",
+        {
+            "location": "swedencentral",
+            "usageName": "OpenAI.GlobalStandard.gpt-realtime",
+            "limit": 0,
+        },
+    )
+    result = project.run("up", "--yes")
+    assert result.exit_code == 1
+    assert "[quota] quota OpenAI.GlobalStandard.gpt-realtime" in result.stderr
+    assert "fix:" in result.stderr and "Traceback" not in result.output
+    assert all(
+        r["method"] in ("GET", "POST")
+        for r in project.emu.stats()["requests"]
+        if r["service"] == "arm"
+    )  # POST = checkDomainAvailability
+    assert project.backend().get_resource_group(RG) is None
+
+
+def test_region_preflight_names_the_fix(project: Project) -> None:
+    project.write("local", **{'location = "swedencentral"': 'location = "westeurope"'})
+    result = project.run("plan")
+    assert result.exit_code == 1
+    assert "gpt-realtime is not offered for kind OpenAI in westeurope" in result.stderr
+    assert "swedencentral" in result.stderr
+    assert project.backend().get_resource_group(RG) is None
+
+
+def test_request_conflict_and_throttling_are_retried(project: Project) -> None:
+    cfg = project.emu.config
+    cfg.faults.append(
+        FaultRule(
+            match=r"/deployments/gpt-realtime$",
+            method="PUT",
+            status=409,
+            code="RequestConflict",
+            times=2,
+        )
+    )
+    cfg.faults.append(
+        FaultRule(
+            match=r"/roleAssignments/", method="PUT", status=400, code="PrincipalNotFound", times=1
+        )
+    )
+    cfg.throttle_rate, cfg.seed = 0.15, 7
+    up = project.json("up", "--yes")
+    assert up["apply"]["retries"] >= 3
+    statuses = project.arm_statuses()
+    assert statuses.count(409) == 2 and 429 in statuses
+    cfg.throttle_rate = 0.0
+    assert project.json("plan")["has_changes"] is False
+
+
+def test_up_after_partial_failure_converges(project: Project) -> None:
+    project.emu.config.faults.append(
+        FaultRule(
+            match=r"/deployments/gpt-realtime-mini$",
+            method="PUT",
+            kind="lro",
+            code="InternalServerError",
+            message="Injected LRO failure.",
+            times=1,
+        )
+    )
+    failed = project.run("up", "--yes")
+    assert failed.exit_code == 1
+    assert "create deployment gpt-realtime-mini failed" in failed.stderr
+    assert "not attempted: create role assignment" in failed.stderr
+    status = project.json("status", code=3)
+    assert {d["name"] for d in status["drift"]} >= {"gpt-realtime-mini"}
+    assert project.run("up", "--yes").exit_code == 0
+    assert project.json("plan")["has_changes"] is False

@@ -1,0 +1,136 @@
+"""Reports and artifacts: JSON, JUnit XML, step summary, console, WAV + JSONL; no secrets."""
+
+from __future__ import annotations
+
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from smoke_fakeserver import FakeRealtimeServer, Script
+
+from smoke.audio import read_wav
+from smoke.auth import KeyCredential
+from smoke.readiness import ReadinessPolicy
+from smoke.realtime.dialects import Dialect, SessionSettings
+from smoke.report import (
+    REDACTED,
+    redact,
+    render_console,
+    step_summary,
+    to_json,
+    to_junit,
+    write_artifacts,
+)
+from smoke.run import SmokeOptions, Target, run_smoke
+from smoke.scenarios import ScenarioOptions
+
+SECRET = "super-secret-key-value"
+
+
+@pytest.fixture
+async def report(tone_prompt):
+    """One passing and one failing deployment against the fake server."""
+    async with (
+        FakeRealtimeServer(Script()) as good,
+        FakeRealtimeServer(Script(response_status="failed")) as bad,
+    ):
+        targets = [
+            Target(
+                name=name,
+                endpoint=server.endpoint,
+                deployment="gpt-realtime",
+                dialect=dialect,
+                credential=KeyCredential(SECRET, "test"),
+                model="gpt-realtime",
+            )
+            for name, server, dialect in (("good", good, Dialect.GA), ("bad", bad, Dialect.PREVIEW))
+        ]
+        options = SmokeOptions(
+            prompt=tone_prompt,
+            scenario=ScenarioOptions(settings=SessionSettings(), pace=0, timeout_s=5),
+            readiness=ReadinessPolicy(budget_s=0),
+        )
+        return await run_smoke(targets, options)
+
+
+def test_redact_removes_secret_fields_and_values():
+    data = {
+        "api-key": "abc",
+        "Authorization": "Bearer t",
+        "nested": [f"x {SECRET} y"],
+        "max_output_tokens": "inf",
+        "total_tokens": 5,
+    }
+    out = redact(data, [SECRET])
+    assert out == {
+        "api-key": REDACTED,
+        "Authorization": REDACTED,
+        "nested": [f"x {REDACTED} y"],
+        "max_output_tokens": "inf",
+        "total_tokens": 5,
+    }
+
+
+def test_json_report(report):
+    body = to_json(report)
+    assert body["passed"] is False
+    assert body["summary"] == {"deployments": 2, "passed": 1, "failed": 1}
+    good, bad = body["deployments"]
+    assert good["passed"] and good["dialect"] == "ga" and good["auth"] == "key (test)"
+    assert good["url"].endswith("/openai/v1/realtime?model=gpt-realtime")
+    assert set(good["metrics"]) == {
+        "connect_s",
+        "session_created_s",
+        "first_audio_s",
+        "total_s",
+        "audio_s",
+    }
+    failing = [c for s in bad["scenarios"] for c in s["checks"] if not c["passed"]]
+    assert {c["name"] for c in failing} == {"response.done"}
+    assert SECRET not in json.dumps(body)
+
+
+def test_junit_xml(report):
+    root = ET.fromstring(to_junit(report))
+    assert root.tag == "testsuites" and root.get("failures") == "2"
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites] == ["smoke.good", "smoke.bad"]
+    failures = suites[1].findall("testcase/failure")
+    assert len(failures) == 2 and "internal_error" in failures[0].get("message")
+    assert suites[1].find("testcase").get("classname") == "smoke.bad.audio"
+    assert SECRET not in to_junit(report)
+
+
+def test_step_summary_and_console(report):
+    summary = step_summary(report)
+    assert summary.startswith("### Realtime smoke FAILED")
+    assert "| good | ga | key | ✅ |" in summary and "| bad | preview | key | ❌ |" in summary
+    stream = io.StringIO()
+    render_console(report, stream)
+    text = stream.getvalue()
+    assert "1/2 deployment(s) passed" in text
+    assert "bad audio/response.done" in text and SECRET not in text
+
+
+def test_artifacts_hold_audio_and_redacted_events(report, tmp_path):
+    written = write_artifacts(report, tmp_path)
+    wav = tmp_path / "good" / "audio.wav"
+    assert wav in written and read_wav(wav).seconds == pytest.approx(1.05, abs=0.01)
+    lines = [
+        json.loads(x) for x in (tmp_path / "good" / "audio.events.jsonl").read_text().splitlines()
+    ]
+    kinds = [ln["frame"].get("type") for ln in lines]
+    assert "session.created" in kinds and "response.done" in kinds
+    appends = [
+        ln["frame"] for ln in lines if ln["frame"].get("type") == "input_audio_buffer.append"
+    ]
+    assert appends and all("elided" in a["audio"] for a in appends)
+    deltas = [
+        ln["frame"] for ln in lines if ln["frame"].get("type") == "response.output_audio.delta"
+    ]
+    assert deltas and all("elided" in d["delta"] for d in deltas)
+    assert any(ln["frame"].get("mark") == "speech_end" for ln in lines)
+    everything = "".join(p.read_text() for p in tmp_path.rglob("*.json*"))
+    assert SECRET not in everything
+    assert json.loads((tmp_path / "report.json").read_text())["summary"]["failed"] == 1
