@@ -114,6 +114,7 @@ def normalize_path(path: str) -> str:
 def find_route(routes: list[Route], method: str, path: str) -> tuple[Route, dict[str, str]] | None:
     """The first route matching method and path, with its named groups; HEAD falls back to GET."""
     allowed = False
+    fallback: tuple[Route, dict[str, str]] | None = None
     for route in routes:
         match = route.regex.fullmatch(path)
         if match is None:
@@ -121,6 +122,10 @@ def find_route(routes: list[Route], method: str, path: str) -> tuple[Route, dict
         allowed = True
         if route.method == method:
             return route, match.groupdict()
+        if method == "HEAD" and route.method == "GET" and fallback is None:
+            fallback = route, match.groupdict()
+    if fallback is not None:
+        return fallback
     if allowed:
         raise errors.ServiceError(
             405, "MethodNotAllowed", f"The requested method '{method}' is not allowed for '{path}'."

@@ -73,8 +73,6 @@ class App:
         service = "unknown"
         try:
             found = find_route(self.routes, request.method, path)
-            if found is None and request.method == "HEAD":
-                found = find_route(self.routes, "GET", path)
             if found is None:
                 raise errors.not_found(
                     "NotFound", f"No HTTP resource was found that matches the request URI '{path}'."

@@ -22,7 +22,13 @@ from pathlib import Path
 import click
 
 from smoke.errors import SmokeError, UsageError
-from smoke.prompts import DEFAULT_TEXT_PROMPT, Prompt, default_prompt, prompt_from_wav
+from smoke.prompts import (
+    DEFAULT_TEXT_PROMPT,
+    Prompt,
+    default_prompt,
+    prompt_from_wav,
+    select_prompts,
+)
 from smoke.readiness import ReadinessPolicy
 from smoke.realtime.dialects import SessionSettings
 from smoke.report import render_console, step_summary, to_json, to_junit, write_artifacts
@@ -74,7 +80,15 @@ class RunRequest:
     artifacts: Path | None = None
 
 
-def _targets(req: RunRequest) -> tuple[list[Target], float | None, float | None]:
+@dataclass(frozen=True, kw_only=True)
+class _Resolved:
+    targets: list[Target]
+    timeout_s: float | None = None
+    wait_s: float | None = None
+    prompts: tuple[str, ...] = ()
+
+
+def _targets(req: RunRequest) -> _Resolved:
     from smoke.targets import DEFAULT_KEY_VARIABLE, targets_for_endpoint, targets_for_environment
 
     if req.env:
@@ -89,7 +103,12 @@ def _targets(req: RunRequest) -> tuple[list[Target], float | None, float | None]
             ca_path=req.ca_bundle,
             endpoint=req.endpoint,
         )
-        return resolved.targets, resolved.timeout_s, resolved.wait_for_access_s
+        return _Resolved(
+            targets=resolved.targets,
+            timeout_s=resolved.timeout_s,
+            wait_s=resolved.wait_for_access_s,
+            prompts=resolved.prompts,
+        )
     if not req.endpoint:
         raise UsageError("give --env NAME, or --endpoint URL with --deployment NAME")
     targets = targets_for_endpoint(
@@ -101,30 +120,27 @@ def _targets(req: RunRequest) -> tuple[list[Target], float | None, float | None]
         api_key_env=req.api_key_env or DEFAULT_KEY_VARIABLE,
         ca_path=req.ca_bundle,
     )
-    return targets, None, None
+    return _Resolved(targets=targets)
 
 
-def _prompt(req: RunRequest) -> Prompt:
+def _prompts(req: RunRequest, names: tuple[str, ...]) -> tuple[Prompt, ...]:
     if req.prompt_wav is None:
         if req.expect is not None or req.prompt_text:
             raise UsageError("--prompt-text/--expect need --prompt WAV")
-        return default_prompt()
-    prompt = prompt_from_wav(req.prompt_wav, req.prompt_text, req.expect or "")
-    return prompt
+        return tuple(select_prompts(names)) if names else (default_prompt(),)
+    return (prompt_from_wav(req.prompt_wav, req.prompt_text, req.expect or ""),)
 
 
-def build_options(
-    req: RunRequest, env_timeout: float | None, env_wait: float | None
-) -> SmokeOptions:
+def build_options(req: RunRequest, resolved: _Resolved) -> SmokeOptions:
     """Turn a request (plus the environment's [smoke] defaults) into run options."""
     if req.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
-    timeout = req.timeout_s or env_timeout or 60.0
-    wait = req.wait_ready_s if req.wait_ready_s is not None else (env_wait or 120.0)
-    prompt = _prompt(req)
+    timeout = req.timeout_s or resolved.timeout_s or 60.0
+    wait = req.wait_ready_s if req.wait_ready_s is not None else resolved.wait_s
+    wait = 120.0 if wait is None else wait
     settings = SessionSettings(voice=req.voice, transcription_model=req.transcription_model)
     return SmokeOptions(
-        prompt=prompt,
+        prompts=_prompts(req, resolved.prompts),
         text_prompt=DEFAULT_TEXT_PROMPT if req.text_scenario else None,
         scenario=ScenarioOptions(settings=settings, timeout_s=timeout, pace=0 if req.fast else 1),
         readiness=ReadinessPolicy(budget_s=wait),
@@ -154,13 +170,14 @@ def emit(report: SmokeReport, req: RunRequest) -> None:
 def execute(req: RunRequest) -> int:
     """Run ``smoke run`` for ``req`` and return the exit code (never raises)."""
     try:
-        targets, env_timeout, env_wait = _targets(req)
-        options = build_options(req, env_timeout, env_wait)
+        resolved = _targets(req)
+        options = build_options(req, resolved)
         click.echo(
-            f"smoke: checking {len(targets)} deployment(s), up to {options.concurrency} at once",
+            f"smoke: checking {len(resolved.targets)} deployment(s), "
+            f"up to {options.concurrency} at once",
             err=True,
         )
-        report = asyncio.run(run_smoke(targets, options))
+        report = asyncio.run(run_smoke(resolved.targets, options))
         emit(report, req)
     except UsageError as exc:
         click.secho(f"error: {exc}", fg="red", err=True)

@@ -8,6 +8,7 @@ its spoken text and the words the reply must contain (e.g. "repeat after me blue
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ __all__ = [
     "default_prompt",
     "fixture_prompts",
     "prompt_from_wav",
+    "select_prompts",
 ]
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -80,7 +82,7 @@ def _entries(index: Any) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _expected(entry: dict[str, Any]) -> tuple[str, ...]:
-    for key in ("expected_words", "expect", "expected", "reply_words", "reply"):
+    for key in ("expect_reply_words", "expected_words", "expect", "expected", "reply_words"):
         value = entry.get(key)
         if isinstance(value, list):
             return tuple(str(v) for v in value)
@@ -110,6 +112,20 @@ def fixture_prompts(directory: Path = FIXTURES) -> list[Prompt]:
             )
         )
     return prompts
+
+
+def select_prompts(names: Sequence[str], directory: Path = FIXTURES) -> list[Prompt]:
+    """Fixture prompts by name: an exact file stem, else every stem containing the name."""
+    prompts = fixture_prompts(directory)
+    chosen: list[Prompt] = []
+    for name in names:
+        exact = [p for p in prompts if p.name == name]
+        matches = exact or [p for p in prompts if name in p.name]
+        if not matches:
+            known = ", ".join(p.name for p in prompts) or "none installed"
+            raise UsageError(f"no prompt fixture matches {name!r} (known: {known})")
+        chosen.extend(m for m in matches if m not in chosen)
+    return chosen
 
 
 def default_prompt(directory: Path = FIXTURES) -> Prompt:

@@ -60,7 +60,7 @@ class Target:
 class SmokeOptions:
     """What to run against every target."""
 
-    prompt: Prompt
+    prompts: tuple[Prompt, ...]
     text_prompt: TextPrompt | None = DEFAULT_TEXT_PROMPT
     scenario: ScenarioOptions = field(default_factory=ScenarioOptions)
     readiness: ReadinessPolicy = field(default_factory=ReadinessPolicy)
@@ -134,18 +134,19 @@ async def smoke_deployment(target: Target, options: SmokeOptions) -> DeploymentR
     """Run the audio round-trip, then (if connected) the text scenario, against ``target``."""
     started = time.monotonic()
     readiness, secrets = Readiness(), set[str]()
-    scenarios = [
-        await audio_round_trip(
-            _opener(target, options, readiness, secrets, first=True),
-            target.dialect,
-            options.prompt,
-            options.scenario,
+    scenarios: list[ScenarioResult] = []
+    for index, prompt in enumerate(options.prompts):
+        name = "audio" if len(options.prompts) == 1 else f"audio:{prompt.name}"
+        opener = _opener(target, options, readiness, secrets, first=index == 0)
+        scenarios.append(
+            await audio_round_trip(opener, target.dialect, prompt, options.scenario, name=name)
         )
-    ]
-    if options.text_prompt is not None and scenarios[0].connected:
+        if not scenarios[0].connected:
+            break  # the reason is already recorded; more attempts would only repeat it
+    if options.text_prompt is not None and scenarios and scenarios[0].connected:
         scenarios.append(
             await text_to_audio(
-                _opener(target, options, readiness, secrets, first=False),
+                _opener(target, options, readiness, secrets, first=not scenarios),
                 target.dialect,
                 options.text_prompt,
                 options.scenario,

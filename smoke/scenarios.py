@@ -280,7 +280,11 @@ async def _drive_and_close(
 
 
 async def audio_round_trip(
-    opener: Opener, dialect: Dialect, prompt: Prompt, options: ScenarioOptions
+    opener: Opener,
+    dialect: Dialect,
+    prompt: Prompt,
+    options: ScenarioOptions,
+    name: str = "audio",
 ) -> ScenarioResult:
     """Speak ``prompt`` into a new session and check the spoken reply."""
     spec = ScenarioSpec(
@@ -295,7 +299,7 @@ async def audio_round_trip(
     async def drive(client: RealtimeClient, deadline: _Deadline) -> None:
         await _drive_audio(client, spec, prompt, options, deadline)
 
-    return await _run("audio", spec, opener, options, drive)
+    return await _run(name, spec, opener, options, drive)
 
 
 async def text_to_audio(

@@ -208,17 +208,16 @@ def _azure_credential(auth: str, api_key_env: str | None, loaded: Any) -> Creden
 
 
 def _key_credential(api_key_env: str | None, loaded: Any) -> Credential:
-    """A key from ``--api-key-env``, else from the account's ``listKeys`` via provision."""
+    """A key from ``--api-key-env``, else the account's ``listKeys`` through provision's target."""
     if api_key_env:
         return key_from_env(api_key_env)
-    try:
-        from provision.backends import open_backend  # type: ignore[attr-defined]
-    except ImportError:
-        raise UsageError(
-            "key auth for an environment needs provision's backend (listKeys); "
-            "pass --api-key-env VAR instead"
-        ) from None
+    from provision.errors import ProvisionError
+    from provision.targets import open_target
+
     config = loaded.config
-    backend = open_backend(loaded)
-    key1, _ = backend.list_keys(config.resource_group, config.account.name)
+    try:
+        with open_target(loaded) as target:
+            key1, _ = target.backend.list_keys(config.resource_group, config.account.name)
+    except ProvisionError as exc:
+        raise UsageError(f"could not list the keys of {config.account.name}: {exc}") from None
     return KeyCredential(key1, f"listKeys of {config.account.name}")

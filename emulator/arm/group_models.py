@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.arm import account_rules, lro
+from emulator.arm import account_rules, catalog, lro
 from emulator.arm import resource_common as rc
 from emulator.errors import bad_request
 from emulator.http import RequestContext
@@ -42,6 +42,12 @@ def put_group(ctx: RequestContext, sub: str, name: str, body: dict[str, Any]
     """Create (201) or update (200) a group; location is required and immutable."""
     validate_name(name)
     loc = rc.location(body, "resource group")
+    if loc not in catalog.REGIONS:
+        raise bad_request(
+            "LocationNotAvailableForResourceGroup",
+            f"The provided location '{loc}' is not available for resource group. List of "
+            f"available regions is '{','.join(sorted(catalog.REGIONS))}'.",
+        )
     tags = rc.tags(body)
     managed_by = rc.opt_str(body, "managedBy")
     at = rc.now()

@@ -11,7 +11,6 @@ code and message. Resources keep a copy of their latest operation (``op``) to de
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -20,7 +19,6 @@ from emulator.arm import rbac
 from emulator.arm.resource_common import iso, now, subscription_id
 from emulator.errors import ServiceError, not_found
 from emulator.http import RequestContext, Route, empty_response, json_response
-from emulator.store import Store
 
 KIND = "armOperation"
 CS_PROVIDER = "Microsoft.CognitiveServices"
@@ -33,15 +31,6 @@ IN_PROGRESS_STATE = {
     "delete": "Deleting",
     "purge": "Deleting",
 }
-
-Renderer = Callable[[Store, str], "dict[str, Any] | None"]
-_RENDERERS: dict[str, Renderer] = {}
-
-
-def register_renderer(resource_type: str, renderer: Renderer) -> None:
-    """Let ``operationResults`` answer a finished PUT/PATCH with the resource's JSON."""
-    _RENDERERS[resource_type] = renderer
-
 
 def start(
     ctx: RequestContext,
@@ -191,11 +180,7 @@ async def get_operation_result(ctx: RequestContext) -> web.Response:
     if state == "Failed":
         error = record["error"]
         raise ServiceError(record.get("errorStatus", 500), error["code"], error["message"])
-    renderer = _RENDERERS.get(record["resourceType"])
-    if record["kind"] not in ("delete", "purge") and renderer is not None:
-        body = renderer(ctx.store, record["resourceId"])
-        if body is not None:
-            return json_response(body)
+    # Only deletions and purges hand out Location URLs: done means "200, no body".
     return empty_response(200)
 
 

@@ -8,8 +8,6 @@ built from ARM error codes only: tokens, keys and secrets never reach exception 
 
 from __future__ import annotations
 
-import base64
-import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +27,7 @@ from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 from azure.mgmt.cognitiveservices import models as cs
 from azure.mgmt.resource.resources import ResourceManagementClient
 
+from provision.backends import convert
 from provision.errors import (
     AuthError,
     AzureApiError,
@@ -41,7 +40,6 @@ from provision.model import (
     AccountSpec,
     AccountState,
     CatalogModel,
-    CatalogSku,
     DeletedAccountState,
     DeploymentSpec,
     DeploymentState,
@@ -192,7 +190,7 @@ class AzureBackend:
         if self._me is None:
             with map_azure_errors("reading the signed-in identity"):
                 token = self._credential.get_token(ARM_SCOPE).token
-            self._me = _principal_from_token(token)
+            self._me = convert.principal_from_token(token)
         return self._me
 
     def named_principal(self, name: str) -> Principal:
@@ -218,7 +216,7 @@ class AzureBackend:
                 rg = self._rm.resource_groups.get(name)
         except NotFoundError:
             return None
-        return _rg_state(rg)
+        return convert.rg_state(rg)
 
     def put_resource_group(
         self, name: str, location: str, tags: dict[str, str]
@@ -227,7 +225,7 @@ class AzureBackend:
             rg = self._rm.resource_groups.create_or_update(
                 name, {"location": location, "tags": tags}
             )
-        return _rg_state(rg)
+        return convert.rg_state(rg)
 
     def delete_resource_group(self, name: str) -> None:
         with map_azure_errors(f"deleting resource group {name}"):
@@ -252,7 +250,7 @@ class AzureBackend:
                 acct = self._cs.accounts.get(resource_group, name)
         except NotFoundError:
             return None
-        return _account_state(acct)
+        return convert.account_state(acct)
 
     def put_account(
         self, resource_group: str, spec: AccountSpec, *, restore: bool = False
@@ -271,7 +269,7 @@ class AzureBackend:
         )
         with map_azure_errors(f"writing account {spec.name}"):
             acct = self._cs.accounts.begin_create(resource_group, spec.name, body).result()
-        return _account_state(acct)
+        return convert.account_state(acct)
 
     def delete_account(self, resource_group: str, name: str) -> None:
         with map_azure_errors(f"deleting account {name}"):
@@ -313,7 +311,8 @@ class AzureBackend:
     def list_deployments(self, resource_group: str, account: str) -> list[DeploymentState]:
         with map_azure_errors(f"listing deployments of {account}"):
             return [
-                _deployment_state(d) for d in self._cs.deployments.list(resource_group, account)
+                convert.deployment_state(d)
+                for d in self._cs.deployments.list(resource_group, account)
             ]
 
     def put_deployment(
@@ -334,7 +333,7 @@ class AzureBackend:
             poller = self._cs.deployments.begin_create_or_update(
                 resource_group, account, spec.name, body
             )
-            return _deployment_state(poller.result())
+            return convert.deployment_state(poller.result())
 
     def delete_deployment(self, resource_group: str, account: str, name: str) -> None:
         with map_azure_errors(f"deleting deployment {name}"):
@@ -352,7 +351,9 @@ class AzureBackend:
     def list_models(self, location: str) -> list[CatalogModel]:
         with map_azure_errors(f"listing the model catalog in {location}"):
             return [
-                _catalog_model(m) for m in self._cs.models.list(location) if m.model is not None
+                convert.catalog_model(m)
+                for m in self._cs.models.list(location)
+                if m.model is not None
             ]
 
     # -- role assignments --------------------------------------------------------------------
@@ -364,7 +365,7 @@ class AzureBackend:
                 name=ra.name,
                 scope=ra.scope or "",
                 principal_id=ra.principal_id,
-                principal_type=_s(ra.principal_type),
+                principal_type=convert.plain(ra.principal_type),
                 role_definition_guid=role_guid(ra.role_definition_id),
                 description=ra.description,
             )
@@ -395,97 +396,17 @@ class AzureBackend:
         with map_azure_errors("writing role assignment"):
             ra = self._auth.role_assignments.create(scope, name, params)
         return RoleAssignmentState(
-            name, scope, principal_id, _s(ra.principal_type), role_definition_guid, ra.description
+            name,
+            scope,
+            principal_id,
+            convert.plain(ra.principal_type),
+            role_definition_guid,
+            ra.description,
         )
 
     def delete_role_assignment(self, scope: str, name: str) -> None:
         with map_azure_errors("deleting role assignment"):
             self._auth.role_assignments.delete(scope, name)
-
-
-# ----------------------------------------------------------------------------- conversions
-
-
-def _principal_from_token(token: str) -> Principal:
-    """Read ``oid``/``idtyp`` from our own access token (no signature check needed)."""
-    try:
-        payload = token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (IndexError, ValueError) as exc:
-        raise AuthError("the access token is not a JWT; cannot tell who is signed in") from exc
-    oid = claims.get("oid")
-    if not oid:
-        raise AuthError("the access token has no 'oid' claim; cannot resolve principal 'self'")
-    user = claims.get("idtyp") == "user" or "upn" in claims
-    return Principal(oid, "User" if user else "ServicePrincipal")
-
-
-def _s(value: Any) -> Any:
-    """SDK enums (str subclasses) to plain strings; None stays None."""
-    if value is None:
-        return None
-    return str(getattr(value, "value", value))
-
-
-def _rg_state(rg: Any) -> ResourceGroupState:
-    state = rg.properties.provisioning_state if rg.properties else None
-    return ResourceGroupState(rg.name, rg.location, dict(rg.tags or {}), _s(state) or "Succeeded")
-
-
-def _account_state(acct: Any) -> AccountState:
-    p = acct.properties or cs.AccountProperties()
-    return AccountState(
-        name=acct.name,
-        location=acct.location,
-        kind=_s(acct.kind),
-        sku=_s(acct.sku.name) if acct.sku else "",
-        custom_subdomain=p.custom_sub_domain_name,
-        public_network_access=_s(p.public_network_access),
-        disable_local_auth=p.disable_local_auth,
-        tags=dict(acct.tags or {}),
-        provisioning_state=_s(p.provisioning_state) or "Succeeded",
-        endpoint=p.endpoint,
-        endpoints=dict(p.endpoints or {}),
-        id=acct.id or "",
-    )
-
-
-def _deployment_state(dep: Any) -> DeploymentState:
-    p = dep.properties or cs.DeploymentProperties()
-    model = p.model or cs.DeploymentModel()
-    return DeploymentState(
-        name=dep.name,
-        model=model.name or "",
-        version=model.version or "",
-        sku=_s(dep.sku.name) if dep.sku else "",
-        capacity=int(dep.sku.capacity or 0) if dep.sku else 0,
-        version_upgrade_option=_s(p.version_upgrade_option),
-        rai_policy=p.rai_policy_name,
-        model_format=model.format or "OpenAI",
-        tags=dict(dep.tags or {}),
-        provisioning_state=_s(p.provisioning_state) or "Succeeded",
-    )
-
-
-def _catalog_model(m: Any) -> CatalogModel:
-    model = m.model
-    skus = tuple(
-        CatalogSku(
-            _s(s.name),
-            s.usage_name,
-            int(s.capacity.maximum) if s.capacity and s.capacity.maximum else None,
-        )
-        for s in (model.skus or [])
-    )
-    deprecation = model.deprecation.inference if model.deprecation else None
-    return CatalogModel(
-        kind=_s(m.kind) or "",
-        name=model.name,
-        version=model.version,
-        skus=skus,
-        lifecycle_status=_s(model.lifecycle_status),
-        deprecation_inference=str(deprecation) if deprecation else None,
-    )
 
 
 # ----------------------------------------------------------------------------- factories

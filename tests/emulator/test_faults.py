@@ -25,19 +25,31 @@ def _cred(emu: Emulator) -> ClientSecretCredential:
     c = emu.connection
     p = c.principals["deployer"]
     return ClientSecretCredential(
-        c.tenant_id, p.client_id, p.client_secret, authority=c.authority_url,
-        disable_instance_discovery=True, connection_verify=str(c.ca_bundle),
+        c.tenant_id,
+        p.client_id,
+        p.client_secret,
+        authority=c.authority_url,
+        disable_instance_discovery=True,
+        connection_verify=str(c.ca_bundle),
     )
 
 
 def _kw(emu: Emulator, **extra) -> dict:
     c = emu.connection
-    return {"base_url": c.arm_url, "connection_verify": str(c.ca_bundle), "polling_interval": 0,
-            "connection_timeout": TIMEOUT, "read_timeout": TIMEOUT, **extra}
+    return {
+        "base_url": c.arm_url,
+        "connection_verify": str(c.ca_bundle),
+        "polling_interval": 0,
+        "connection_timeout": TIMEOUT,
+        "read_timeout": TIMEOUT,
+        **extra,
+    }
 
 
 def _auth(emu: Emulator, **extra) -> AuthorizationManagementClient:
-    return AuthorizationManagementClient(_cred(emu), emu.connection.subscription_id, **_kw(emu, **extra))
+    return AuthorizationManagementClient(
+        _cred(emu), emu.connection.subscription_id, **_kw(emu, **extra)
+    )
 
 
 def _sub(emu: Emulator) -> str:
@@ -48,8 +60,11 @@ def _arm_get(emu: Emulator, path: str) -> requests.Response:
     """One ARM GET as the deployer, without client retries."""
     token = emu.mint_token("deployer", "https://management.azure.com")
     return requests.get(
-        emu.url + path, params={"api-version": "2022-04-01"}, verify=str(emu.ca_path),
-        headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT,
+        emu.url + path,
+        params={"api-version": "2022-04-01"},
+        verify=str(emu.ca_path),
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=TIMEOUT,
     )
 
 
@@ -153,8 +168,14 @@ def test_same_seed_same_faults(make_emulator) -> None:
 
 
 def test_targeted_http_rule_is_retried_by_the_sdk(emulator: Emulator) -> None:
-    rule = FaultRule(match=r"/resourcegroups/rg-flaky$", method="PUT", status=503,
-                     code="ServiceUnavailable", times=1, retry_after=1)
+    rule = FaultRule(
+        match=r"/resourcegroups/rg-flaky$",
+        method="PUT",
+        status=503,
+        code="ServiceUnavailable",
+        times=1,
+        retry_after=1,
+    )
     emulator.config.update({"faults": [rule.__dict__]})
     rmc = ResourceManagementClient(
         _cred(emulator), emulator.connection.subscription_id, **_kw(emulator)
@@ -167,8 +188,19 @@ def test_targeted_http_rule_is_retried_by_the_sdk(emulator: Emulator) -> None:
 
 
 def test_targeted_rule_without_retry_after_surfaces_once(emulator: Emulator) -> None:
-    emulator.config.update({"faults": [{"match": "/resourcegroups/rg-once$", "method": "PUT",
-                                        "status": 409, "code": "Conflict", "times": 1}]})
+    emulator.config.update(
+        {
+            "faults": [
+                {
+                    "match": "/resourcegroups/rg-once$",
+                    "method": "PUT",
+                    "status": 409,
+                    "code": "Conflict",
+                    "times": 1,
+                }
+            ]
+        }
+    )
     rmc = ResourceManagementClient(
         _cred(emulator), emulator.connection.subscription_id, **_kw(emulator)
     )
@@ -179,17 +211,30 @@ def test_targeted_rule_without_retry_after_surfaces_once(emulator: Emulator) -> 
 
 
 def test_lro_rule_fails_the_long_running_operation(emulator: Emulator) -> None:
-    emulator.config.update({"faults": [{
-        "match": "/accounts/acct-doomed$", "method": "PUT", "kind": "lro",
-        "code": "InsufficientQuota", "message": "Injected: no quota left.",
-    }]})
-    sub = emulator.connection.subscription_id
-    ResourceManagementClient(_cred(emulator), sub, **_kw(emulator)).resource_groups.create_or_update(
-        "rg1", {"location": "eastus2"}
+    emulator.config.update(
+        {
+            "faults": [
+                {
+                    "match": "/accounts/acct-doomed$",
+                    "method": "PUT",
+                    "kind": "lro",
+                    "code": "InsufficientQuota",
+                    "message": "Injected: no quota left.",
+                }
+            ]
+        }
     )
+    sub = emulator.connection.subscription_id
+    ResourceManagementClient(
+        _cred(emulator), sub, **_kw(emulator)
+    ).resource_groups.create_or_update("rg1", {"location": "eastus2"})
     cs = CognitiveServicesManagementClient(_cred(emulator), sub, **_kw(emulator))
-    account = Account(kind="OpenAI", sku=Sku(name="S0"), location="eastus2",
-                      properties=AccountProperties(custom_sub_domain_name="acct-doomed"))
+    account = Account(
+        kind="OpenAI",
+        sku=Sku(name="S0"),
+        location="eastus2",
+        properties=AccountProperties(custom_sub_domain_name="acct-doomed"),
+    )
     poller = cs.accounts.begin_create("rg1", "acct-doomed", account)
     with pytest.raises(HttpResponseError) as info:
         poller.result()
@@ -222,8 +267,11 @@ def test_admin_config_rejects_bad_settings(emulator: Emulator, body: dict, fragm
 
 def test_admin_config_rejects_malformed_json(emulator: Emulator) -> None:
     response = requests.patch(
-        f"{emulator.url}/_admin/config", data=b"{not json", verify=str(emulator.ca_path),
-        headers={"Content-Type": "application/json"}, timeout=TIMEOUT,
+        f"{emulator.url}/_admin/config",
+        data=b"{not json",
+        verify=str(emulator.ca_path),
+        headers={"Content-Type": "application/json"},
+        timeout=TIMEOUT,
     )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "InvalidRequestContent"
@@ -232,5 +280,7 @@ def test_admin_config_rejects_malformed_json(emulator: Emulator) -> None:
 def test_admin_requests_are_never_faulted(make_emulator) -> None:
     emu = make_emulator(throttle_rate=1.0, error_rate=1.0)
     for _ in range(5):
-        response = requests.get(f"{emu.url}/_admin/config", verify=str(emu.ca_path), timeout=TIMEOUT)
+        response = requests.get(
+            f"{emu.url}/_admin/config", verify=str(emu.ca_path), timeout=TIMEOUT
+        )
         assert response.status_code == 200

@@ -74,3 +74,11 @@ def test_protected_environment_refuses_down_without_network() -> None:
 def test_confirm_protected_must_repeat_the_name() -> None:
     result = _run("down", "--env", "prod", "--env-dir", str(ENVS), "--confirm-protected", "dev")
     assert result.exit_code == 2 and "repeat the environment name" in result.stderr
+
+
+def test_public_api_is_sorted_and_importable() -> None:
+    import provision
+
+    assert provision.__all__ == sorted(provision.__all__)
+    for name in provision.__all__:
+        assert getattr(provision, name) is not None

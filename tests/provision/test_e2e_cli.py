@@ -39,13 +39,13 @@ class Project:
         self.envs.mkdir(parents=True)
         self.write("local")
 
-    def write(self, name: str = "local", **replace: str) -> None:
+    def write(self, name: str = "local", append: str = "", **replace: str) -> None:
+        """Copy the shipped local.toml, replacing ``old=new`` snippets, appending ``append``."""
         text = (ROOT / "environments" / "local.toml").read_text()
         for old, new in replace.items():
-            old = old.replace("__", " ")
             assert old in text, old
             text = text.replace(old, new)
-        (self.envs / f"{name}.toml").write_text(text)
+        (self.envs / f"{name}.toml").write_text(text + append)
 
     def run(self, *args: str, env: str = "local") -> Result:
         argv = [*args, "--env", env, "--env-dir", str(self.envs)]
@@ -209,9 +209,7 @@ def test_down_keeps_account_holding_a_foreign_deployment(project: Project) -> No
 
 
 def test_protected_environment_refuses_down(project: Project) -> None:
-    project.write(
-        "guarded", soft_delete='soft_delete = "purge"\n[protection]\nprevent_destroy = true\n#'
-    )
+    project.write("guarded", append="\n[protection]\nprevent_destroy = true\n")
     assert project.run("up", "--yes", env="guarded").exit_code == 0
     refused = project.run("down", "--yes", env="guarded")
     assert refused.exit_code == 2 and "protected" in refused.stderr
@@ -329,3 +327,15 @@ def test_up_after_partial_failure_converges(project: Project) -> None:
     assert {d["name"] for d in status["drift"]} >= {"gpt-realtime-mini"}
     assert project.run("up", "--yes").exit_code == 0
     assert project.json("plan")["has_changes"] is False
+
+
+@pytest.mark.slow
+def test_up_smoke_hook_runs_smoke_against_the_same_world(project: Project) -> None:
+    text = (project.envs / "local.toml").read_text()
+    head, _, tail = text.partition("[[deployments]]")
+    one = "[[deployments]]" + tail.split("[[deployments]]")[0]
+    rest = "[[role_assignments]]" + tail.split("[[role_assignments]]", 1)[1]
+    (project.envs / "local.toml").write_text(head + one + rest)
+    result = project.run("up", "--yes", "--smoke")
+    assert result.exit_code == 0, result.output
+    assert "1/1 deployment(s) passed" in result.output

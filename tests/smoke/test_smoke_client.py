@@ -42,7 +42,7 @@ def options(prompt, timeout=5.0, wait=0.0, transcription="whisper-1", text=True)
     from smoke.prompts import DEFAULT_TEXT_PROMPT
 
     return SmokeOptions(
-        prompt=prompt,
+        prompts=(prompt,),
         text_prompt=DEFAULT_TEXT_PROMPT if text else None,
         scenario=ScenarioOptions(
             settings=SessionSettings(transcription_model=transcription), pace=0, timeout_s=timeout
@@ -317,7 +317,7 @@ async def test_concurrency_is_bounded(tone_prompt):
         targets = [target(server, deployment=f"d{i}") for i in range(5)]
         base = options(tone_prompt, text=False)
         opts = SmokeOptions(
-            prompt=base.prompt,
+            prompts=base.prompts,
             text_prompt=None,
             scenario=ScenarioOptions(
                 settings=base.scenario.settings, pace=1.0, timeout_s=10, trailing_silence_ms=600

@@ -47,7 +47,7 @@ async def report(tone_prompt):
             for name, server, dialect in (("good", good, Dialect.GA), ("bad", bad, Dialect.PREVIEW))
         ]
         options = SmokeOptions(
-            prompt=tone_prompt,
+            prompts=(tone_prompt,),
             scenario=ScenarioOptions(settings=SessionSettings(), pace=0, timeout_s=5),
             readiness=ReadinessPolicy(budget_s=0),
         )

@@ -1,4 +1,4 @@
-"""Cognitive Services accounts through azure-mgmt-cognitiveservices (sync and async) and raw HTTPS."""
+"""Cognitive Services accounts via azure-mgmt-cognitiveservices (sync, async) and raw HTTPS."""
 
 from __future__ import annotations
 

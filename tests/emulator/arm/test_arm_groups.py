@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from arm_helpers import wait_until
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
 from emulator import Emulator
-
-from arm_helpers import wait_until
 
 
 def test_create_get_update_list(rmc, raw, sub) -> None:

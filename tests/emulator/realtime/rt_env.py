@@ -74,10 +74,13 @@ class Arm:
             self.rm.resource_groups.create_or_update(RG, {"location": "eastus2"})
             self._group = True
         body = {"location": "eastus2", "kind": kind, "sku": {"name": "S0"},
-                "properties": {"customSubDomainName": name,
-                               "disableLocalAuth": disable_local_auth}}
+                "properties": {"customSubDomainName": name}}
         acc = self.cs.accounts.begin_create(RG, name, body).result()
+        # keys cannot be listed once local auth is off: read them first, then switch it off
         key = self.cs.accounts.list_keys(RG, name).key1
+        if disable_local_auth:
+            update = {"properties": {"disableLocalAuth": True}}
+            self.cs.accounts.begin_update(RG, name, update).result()
         return Account(acc.id, name, acc.properties.endpoint, key, self.emu)
 
     def deployment(self, account: str, name: str, model: str = "gpt-realtime",

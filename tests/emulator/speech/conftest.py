@@ -14,10 +14,16 @@ from emulator.realtime.speech import Recognizer
 FIXTURES = Path(__file__).resolve().parents[3] / "smoke" / "fixtures"
 
 
-def load_wav(path: Path) -> tuple[np.ndarray, int]:
-    with wave.open(str(path), "rb") as wav:
+def _load_wav(name: str) -> tuple[np.ndarray, int]:
+    with wave.open(str(FIXTURES / name), "rb") as wav:
         assert wav.getnchannels() == 1 and wav.getsampwidth() == 2
         return np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2"), wav.getframerate()
+
+
+@pytest.fixture(scope="session")
+def load_wav():
+    """``load_wav("name.wav") -> (int16 samples, rate)`` for files in smoke/fixtures/."""
+    return _load_wav
 
 
 @pytest.fixture(scope="session")

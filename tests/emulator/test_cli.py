@@ -1,0 +1,305 @@
+"""The ``emulator`` command line, run as a user would: subprocesses, signals, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from azure.core.exceptions import HttpResponseError
+from azure.identity import ClientSecretCredential
+from azure.mgmt.authorization import AuthorizationManagementClient
+from azure.mgmt.authorization.models import RoleAssignmentCreateParameters
+
+from emulator import connection
+
+REPO = Path(__file__).resolve().parents[2]
+DEADLINE = 30.0
+CS_USER = "a97b65f3-24c7-4388-baec-2e87135dc908"
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    return env
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m emulator ARGS`` to completion."""
+    return subprocess.run(
+        [sys.executable, "-m", "emulator", *args],
+        cwd=cwd,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def wait_for(predicate, timeout: float = DEADLINE, what: str = "condition"):
+    """Poll ``predicate`` until truthy, failing after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Served:
+    """An ``emulator serve`` subprocess and its connection file."""
+
+    def __init__(self, args: list[str], cwd: Path, state_dir: Path) -> None:
+        self.connection_file = state_dir / connection.FILE_NAME
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "emulator", "serve", *args],
+            cwd=cwd,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def ready(self) -> connection.Connection:
+        """Wait for this process's connection.json."""
+
+        def loaded():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"serve exited early: {self.proc.communicate()}")
+            try:
+                conn = connection.load(self.connection_file)
+            except ValueError:
+                return None
+            return conn if conn.pid == self.proc.pid else None
+
+        return wait_for(loaded, what="connection.json")
+
+    def stop(self, signum: int = signal.SIGINT) -> tuple[int, str, str]:
+        """Send a signal and collect (exit code, stdout, stderr)."""
+        self.proc.send_signal(signum)
+        out, err = self.proc.communicate(timeout=DEADLINE)
+        return self.proc.returncode, out, err
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator:
+    started: list[Served] = []
+
+    def start(*args: str, state_dir: Path | None = None) -> Served:
+        state = state_dir or tmp_path / ".emulator" / "default"
+        extra = ["--state-dir", str(state)] if state_dir else []
+        served = Served([*extra, *args], tmp_path, state)
+        started.append(served)
+        return served
+
+    yield start
+    for served in started:
+        if served.proc.poll() is None:
+            served.proc.kill()
+            served.proc.communicate(timeout=DEADLINE)
+
+
+def _auth(conn: connection.Connection, name: str = "deployer") -> AuthorizationManagementClient:
+    p = conn.principals[name]
+    cred = ClientSecretCredential(
+        conn.tenant_id,
+        p.client_id,
+        p.client_secret,
+        authority=conn.authority_url,
+        disable_instance_discovery=True,
+        connection_verify=str(conn.ca_bundle),
+    )
+    return AuthorizationManagementClient(
+        cred,
+        conn.subscription_id,
+        base_url=conn.arm_url,
+        connection_verify=str(conn.ca_bundle),
+        retry_total=0,
+    )
+
+
+def _one_line_error(result: subprocess.CompletedProcess[str], code: int, fragment: str) -> None:
+    assert result.returncode == code, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("emulator: error:") and fragment in lines[0], lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+# -- serve ------------------------------------------------------------------------------------
+def test_serve_from_the_readme_then_ctrl_c(serve, tmp_path: Path) -> None:
+    served = serve()  # defaults: ./.emulator/default, a free port
+    conn = served.ready()
+    assert served.connection_file == tmp_path / ".emulator" / "default" / "connection.json"
+    assert oct(served.connection_file.stat().st_mode & 0o777) == "0o600"
+    sub = f"/subscriptions/{conn.subscription_id}"
+    names = [
+        d.role_name for d in _auth(conn).role_definitions.list(sub, filter="roleName eq 'Owner'")
+    ]
+    assert names == ["Owner"]
+    code, out, err = served.stop(signal.SIGINT)
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert not served.connection_file.exists()
+    assert conn.url in out and "REQUESTS_CA_BUNDLE" in out and str(conn.ca_bundle) in out
+    assert "stopped" in out.lower()
+
+
+def test_sigterm_stops_cleanly_and_state_survives(serve, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    first = serve(state_dir=state)
+    before = first.ready()
+    assert first.stop(signal.SIGTERM)[0] == 0
+    assert not first.connection_file.exists()
+    second = serve(state_dir=state)
+    after = second.ready()
+    assert after.subscription_id == before.subscription_id
+    assert second.stop()[0] == 0
+
+
+def test_serve_flags_reach_the_settings_and_config_commands(serve, tmp_path: Path) -> None:
+    state = tmp_path / "flags"
+    served = serve(
+        "--lro-seconds",
+        "2.5",
+        "--role-propagation-seconds",
+        "7",
+        "--throttle-rate",
+        "0.25",
+        "--error-rate",
+        "0.1",
+        "--latency-ms",
+        "3",
+        "--seed",
+        "9",
+        state_dir=state,
+    )
+    served.ready()
+    shown = run_cli("config", "show", "--state-dir", str(state))
+    assert shown.returncode == 0, shown.stderr
+    settings = json.loads(shown.stdout)
+    assert settings["lro_seconds"] == 2.5 and settings["role_propagation_seconds"] == 7
+    assert settings["throttle_rate"] == 0.25 and settings["error_rate"] == 0.1
+    assert settings["latency_ms"] == 3 and settings["seed"] == 9
+    changed = run_cli(
+        "config", "set", "throttle_rate=0", "seed=1", "--connection", str(served.connection_file)
+    )
+    assert changed.returncode == 0, changed.stderr
+    assert json.loads(changed.stdout)["throttle_rate"] == 0.0
+    rejected = run_cli("config", "set", "throttle_rate=5", "--state-dir", str(state))
+    _one_line_error(rejected, 6, "between 0 and 1")
+    token = run_cli("token", "--principal", "app", "--state-dir", str(state))
+    assert token.returncode == 0 and token.stdout.count(".") == 2
+    assert served.stop()[0] == 0
+
+
+def test_port_in_use_is_a_one_line_error(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_cli("serve", "--state-dir", str(tmp_path / "s"), "--port", str(port))
+    _one_line_error(result, 3, f"port {port} is already in use")
+    assert not (tmp_path / "s" / "connection.json").exists()
+
+
+def test_second_server_on_the_same_state_dir_is_refused(serve, tmp_path: Path) -> None:
+    state = tmp_path / "shared"
+    served = serve(state_dir=state)
+    served.ready()
+    result = run_cli("serve", "--state-dir", str(state))
+    _one_line_error(result, 3, "already serving")
+    assert served.stop()[0] == 0
+
+
+def test_unusable_state_dir(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    _one_line_error(run_cli("serve", "--state-dir", str(not_a_dir / "sub")), 4, "state directory")
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    (corrupt / "state.sqlite").write_bytes(b"this is not a database" * 100)
+    _one_line_error(run_cli("principal", "add", "x", "--state-dir", str(corrupt)), 4, "cannot open")
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "fragment"),
+    [
+        (["serve", "--prot", "1"], 2, "No such option"),
+        (["serve", "--port", "99999"], 2, "--port"),
+        (["serve", "--throttle-rate", "1.5"], 2, "--throttle-rate"),
+        (["serve", "--latency-ms", "-1"], 2, "--latency-ms"),
+        (["frobnicate"], 2, "No such command"),
+        (["config", "set", "nonsense"], 2, "KEY=VALUE"),
+        (["config", "show"], 5, "no running emulator"),
+        (["principal", "add", "bad name!"], 6, "letters, digits"),
+    ],
+)
+def test_bad_input_exit_codes(tmp_path: Path, args: list[str], code: int, fragment: str) -> None:
+    _one_line_error(run_cli(*args, cwd=tmp_path), code, fragment)
+
+
+def test_help_works() -> None:
+    result = run_cli("serve", "--help")
+    assert result.returncode == 0 and "--state-dir" in result.stdout and "--seed" in result.stdout
+
+
+# -- principals ---------------------------------------------------------------------------------
+def test_principal_added_offline_can_get_a_token(serve, tmp_path: Path) -> None:
+    state = tmp_path / "p"
+    added = run_cli("principal", "add", "ci", "--state-dir", str(state), "--json")
+    assert added.returncode == 0, added.stderr
+    record = json.loads(added.stdout)
+    assert uuid.UUID(record["object_id"]) and record["client_secret"]
+    duplicate = run_cli("principal", "add", "ci", "--state-dir", str(state))
+    _one_line_error(duplicate, 6, "already exists")
+    listed = run_cli("principal", "list", "--state-dir", str(state))
+    assert listed.returncode == 0
+    assert "ci" in listed.stdout and "Owner at /subscriptions/" in listed.stdout
+    assert record["client_secret"] not in listed.stdout
+    served = serve(state_dir=state)
+    conn = served.ready()
+    assert conn.principals["ci"].object_id == record["object_id"]
+    scope = f"/subscriptions/{conn.subscription_id}"
+    with pytest.raises(HttpResponseError) as info:  # a new principal has no roles
+        list(_auth(conn, "ci").role_assignments.list_for_scope(scope))
+    assert info.value.status_code == 403
+    assert served.stop()[0] == 0
+
+
+def test_principal_added_while_serving_lands_in_connection_json(serve, tmp_path: Path) -> None:
+    state = tmp_path / "live"
+    served = serve(state_dir=state)
+    served.ready()
+    added = run_cli(
+        "principal", "add", "late", "--state-dir", str(state), "--replication-lag", "600"
+    )
+    assert added.returncode == 0, added.stderr
+    assert "secret:    not shown" in added.stdout
+    conn = connection.load(served.connection_file)
+    late = conn.principals["late"]
+    token = _auth(conn, "late")._config.credential.get_token(
+        "https://management.azure.com/.default"
+    )
+    assert token.token
+    params = RoleAssignmentCreateParameters(
+        role_definition_id=f"/subscriptions/{conn.subscription_id}/providers/"
+        f"Microsoft.Authorization/roleDefinitions/{CS_USER}",
+        principal_id=late.object_id,
+        principal_type=None,
+    )
+    with pytest.raises(HttpResponseError) as info:  # not yet replicated: PrincipalNotFound
+        _auth(conn).role_assignments.create(
+            f"/subscriptions/{conn.subscription_id}", str(uuid.uuid4()), params
+        )
+    assert info.value.error.code == "PrincipalNotFound"
+    assert served.stop()[0] == 0
