@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from smoke.audio import SESSION_RATE, read_wav, to_bytes
+import numpy as np
+
+from smoke.audio import SESSION_RATE, from_bytes, read_wav, rms_dbfs, to_bytes
 from smoke.errors import UsageError
 
 __all__ = [
@@ -39,10 +41,18 @@ class Prompt:
     text: str
     expected_words: tuple[str, ...]
     rate: int = SESSION_RATE
+    speech_end_s: float | None = None  # where speech stops inside the clip, if known
 
     @property
     def seconds(self) -> float:
         return len(self.pcm) / (2 * self.rate)
+
+    @property
+    def speech_ends_at(self) -> float:
+        """Seconds into the clip where speech stops (known, else measured by energy)."""
+        if self.speech_end_s is not None:
+            return self.speech_end_s
+        return speech_end_seconds(from_bytes(self.pcm), self.rate)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,6 +66,16 @@ class TextPrompt:
 DEFAULT_TEXT_PROMPT = TextPrompt(
     text="Repeat after me: green river nine.", expected_words=("green", "river", "nine")
 )
+
+
+def speech_end_seconds(samples: np.ndarray, rate: int, floor_dbfs: float = -40.0) -> float:
+    """End of the last 10 ms frame louder than ``floor_dbfs`` (the clip length if none is)."""
+    frame = max(1, rate // 100)
+    count = len(samples) // frame
+    for index in range(count - 1, -1, -1):
+        if rms_dbfs(samples[index * frame : (index + 1) * frame]) > floor_dbfs:
+            return (index + 1) * frame / rate
+    return len(samples) / rate
 
 
 def prompt_from_wav(path: str | Path, text: str = "", expect: str = "") -> Prompt:
@@ -91,6 +111,11 @@ def _expected(entry: dict[str, Any]) -> tuple[str, ...]:
     return ()
 
 
+def _speech_end(entry: dict[str, Any]) -> float | None:
+    value = entry.get("speech_end_ms")
+    return value / 1000 if isinstance(value, int | float) else None
+
+
 def fixture_prompts(directory: Path = FIXTURES) -> list[Prompt]:
     """All prompts listed in ``directory/prompts.json`` (empty when there is no index)."""
     index_path = directory / "prompts.json"
@@ -109,6 +134,7 @@ def fixture_prompts(directory: Path = FIXTURES) -> list[Prompt]:
                 pcm=to_bytes(clip.samples),
                 text=str(entry.get("text") or entry.get("prompt") or ""),
                 expected_words=_expected(entry),
+                speech_end_s=_speech_end(entry),
             )
         )
     return prompts

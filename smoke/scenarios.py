@@ -125,18 +125,22 @@ async def _start_session(client: RealtimeClient, spec: ScenarioSpec, deadline: _
 
 
 async def _stream(
-    client: RealtimeClient, pcm: bytes, options: ScenarioOptions, deadline: _Deadline
+    client: RealtimeClient, prompt: Prompt, options: ScenarioOptions, deadline: _Deadline
 ) -> None:
+    """Send the prompt then trailing silence in ~100 ms chunks, paced in real time by default.
+
+    ``speech_end`` is marked when the audio sent reaches the point where speech stops, so the
+    first-audio latency is measured from the end of speech, as a listener would.
+    """
     rate = options.settings.rate
-    speech = list(chunk_bytes(pcm, rate, options.chunk_ms))
-    quiet = list(chunk_bytes(silence(options.trailing_silence_ms, rate), rate, options.chunk_ms))
+    chunks = list(chunk_bytes(prompt.pcm, rate, options.chunk_ms))
+    chunks += chunk_bytes(silence(options.trailing_silence_ms, rate), rate, options.chunk_ms)
+    speech_end = min(prompt.speech_ends_at, prompt.seconds)
     loop = asyncio.get_running_loop()
     began = loop.time()
-    client.protocol.mark("speech_start", client.now(), seconds=round(len(pcm) / (2 * rate), 3))
-    sent_s = 0.0
-    for index, chunk in enumerate(speech + quiet):
-        if index == len(speech):
-            client.protocol.mark("speech_end", client.now())
+    client.protocol.mark("speech_start", client.now(), seconds=round(prompt.seconds, 3))
+    sent_s, marked = 0.0, False
+    for chunk in chunks:
         await client.send(InputAudioBufferAppend(audio=base64.b64encode(chunk).decode("ascii")))
         sent_s += len(chunk) / (2 * rate)
         if options.pace > 0:
@@ -146,6 +150,9 @@ async def _stream(
                 raise SmokeTimeout("streaming the prompt", deadline.seconds)
             if pause > 0:
                 await asyncio.sleep(pause)
+        if not marked and sent_s >= speech_end - 1e-9:
+            client.protocol.mark("speech_end", client.now(), at_s=round(speech_end, 3))
+            marked = True
     client.protocol.mark("audio_sent", client.now())
 
 
@@ -157,7 +164,7 @@ async def _drive_audio(
     deadline: _Deadline,
 ) -> None:
     await _start_session(client, spec, deadline)
-    await _stream(client, prompt.pcm, options, deadline)
+    await _stream(client, prompt, options, deadline)
     await client.wait_until(_since(0, ResponseDone), deadline.left(), "response.done")
     if spec.settings.transcription_model:
         # Transcription is asynchronous and may trail the response; allow a short grace.
