@@ -28,6 +28,7 @@ __all__ = [
 T = TypeVar("T")
 
 DATA_PLANE_ROLE = "Cognitive Services OpenAI User"
+BROAD_DATA_PLANE_ROLE = "Cognitive Services User"
 
 WHY = {
     401: "identity not yet accepted (role assignment not effective yet?)",
@@ -120,7 +121,8 @@ def explain_handshake(exc: HandshakeError, auth_kind: str, deployment: str) -> s
     if exc.status in (401, 403) and auth_kind == "entra":
         return (
             f"HTTP {exc.status}: the identity is not authorised for realtime on this account; "
-            f"it needs the '{DATA_PLANE_ROLE}' role on the account{server}"
+            f"it needs the '{DATA_PLANE_ROLE}' role (or '{BROAD_DATA_PLANE_ROLE}') "
+            f"on the account{server}"
         )
     if exc.status in (401, 403):
         return f"HTTP {exc.status}: the API key was rejected{server}"

@@ -23,7 +23,7 @@ from emulator.store import Store
 
 REPLICATION_KIND = "principalReplication"
 PRINCIPAL_TYPES = ("User", "Group", "ServicePrincipal", "ForeignGroup", "Device")
-_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+_GUID = rbac.GUID
 _SCOPE = r"(?P<scope>(?:/[^/]+)*?)"
 _AUTHZ = r"/providers/Microsoft\.Authorization"
 _ASSIGNMENTS_PATH = "/providers/Microsoft.Authorization/roleAssignments/"
@@ -34,51 +34,6 @@ _ROLE_DEF_ID = re.compile(
 )
 _STR_FIELDS = ("principalType", "description", "condition", "conditionVersion",
                "delegatedManagedIdentityResourceId", "scope")
-
-
-# -- scopes --------------------------------------------------------------------------------
-def resolve_scope(ctx: RequestContext, raw: str) -> str:
-    """Validate a scope from the URL and return it in canonical casing.
-
-    Accepted: ``/`` (tenant root), management groups, and the subscription, its resource
-    groups and resources; another subscription is 404 ``SubscriptionNotFound``.
-    """
-    parts = [p for p in raw.split("/") if p]
-    if not parts:
-        return "/"
-    head = parts[0].lower()
-    if head == "providers" and len(parts) == 4 and parts[1].lower() == "microsoft.management":
-        return rbac.canonical_scope(raw)
-    if head != "subscriptions" or len(parts) < 2:
-        raise bad_request(
-            "MissingSubscription",
-            "The request did not have a subscription or a valid tenant level resource provider.",
-        )
-    check_subscription(ctx, parts[1])
-    rest = [p.lower() for p in parts[2:]]
-    if rest[:1] == ["resourcegroups"]:
-        rest = rest[2:] if len(rest) >= 2 else ["?"]
-    if rest and (rest[0] != "providers" or len(rest) < 4 or len(rest) % 2):
-        raise bad_request("InvalidScope", f"The scope '{raw}' is not a valid Azure scope.")
-    return rbac.canonical_scope(raw)
-
-
-def check_subscription(ctx: RequestContext, subscription_id: str) -> None:
-    """400 for a malformed subscription id, 404 for one this emulator does not hold."""
-    if not _GUID.fullmatch(subscription_id):
-        raise bad_request(
-            "InvalidSubscriptionId",
-            f"The provided subscription identifier '{subscription_id}' is malformed or invalid.",
-        )
-    if subscription_id.lower() != str(ctx.store.get_meta("subscription_id")).lower():
-        raise not_found(
-            "SubscriptionNotFound", f"The subscription '{subscription_id}' could not be found."
-        )
-
-
-def _subscription_of(scope: str) -> str | None:
-    parts = [p for p in scope.split("/") if p]
-    return parts[1] if len(parts) >= 2 and parts[0].lower() == "subscriptions" else None
 
 
 def _assignment_id(scope: str, name: str) -> str:
@@ -137,7 +92,7 @@ async def list_role_definitions(ctx: RequestContext) -> web.Response:
             found = [r for r in found if r.role_type.lower() == value.lower()]
         elif name != "atscope":
             raise _unsupported_filter(str(raw), "roleName eq '{name}', type eq '{type}'")
-    sub = _subscription_of(scope)
+    sub = rbac.subscription_of(scope)
     return json_response({"value": [role.wire(sub) for role in found]})
 
 
@@ -155,12 +110,12 @@ async def get_role_definition(ctx: RequestContext) -> web.Response:
             "RoleDefinitionDoesNotExist",
             f"The specified role definition with ID '{guid.lower()}' does not exist.",
         )
-    return json_response(role.wire(_subscription_of(scope)))
+    return json_response(role.wire(rbac.subscription_of(scope)))
 
 
 def _read_scope(ctx: RequestContext, action: str) -> str:
     # Built-in definitions are tenant metadata: readable by anyone at the root scope.
-    scope = resolve_scope(ctx, ctx.params["scope"])
+    scope = rbac.resolve_scope(ctx, ctx.params["scope"])
     if scope != "/" and not scope.lower().startswith("/providers/"):
         rbac.authorize(ctx, action, scope)
     return scope
@@ -169,7 +124,7 @@ def _read_scope(ctx: RequestContext, action: str) -> str:
 # -- role assignments ----------------------------------------------------------------------
 async def get_role_assignment(ctx: RequestContext) -> web.Response:
     """``GET {scope}/providers/Microsoft.Authorization/roleAssignments/{guid}``."""
-    scope = resolve_scope(ctx, ctx.params["scope"])
+    scope = rbac.resolve_scope(ctx, ctx.params["scope"])
     rbac.authorize(ctx, "Microsoft.Authorization/roleAssignments/read", scope)
     name = _assignment_name(ctx.params["name"])
     doc = ctx.store.get(ROLE_ASSIGNMENT_KIND, _assignment_id(scope, name))
@@ -180,7 +135,7 @@ async def get_role_assignment(ctx: RequestContext) -> web.Response:
 
 async def delete_role_assignment(ctx: RequestContext) -> web.Response:
     """``DELETE ...roleAssignments/{guid}``: 200 with the deleted assignment, 204 if absent."""
-    scope = resolve_scope(ctx, ctx.params["scope"])
+    scope = rbac.resolve_scope(ctx, ctx.params["scope"])
     rbac.authorize(ctx, "Microsoft.Authorization/roleAssignments/delete", scope)
     name = _assignment_name(ctx.params["name"])
     key = _assignment_id(scope, name)
@@ -194,7 +149,7 @@ async def delete_role_assignment(ctx: RequestContext) -> web.Response:
 
 async def put_role_assignment(ctx: RequestContext) -> web.Response:
     """``PUT ...roleAssignments/{guid}``: 201 created, 200 when re-PUT with the same content."""
-    scope = resolve_scope(ctx, ctx.params["scope"])
+    scope = rbac.resolve_scope(ctx, ctx.params["scope"])
     rbac.authorize(ctx, "Microsoft.Authorization/roleAssignments/write", scope)
     name = _assignment_name(ctx.params["name"])
     props = _assignment_properties(await ctx.json_object(), scope)
@@ -214,7 +169,7 @@ async def list_role_assignments(ctx: RequestContext) -> web.Response:
     Without ``atScope()``: assignments at, above and below the scope (Azure's list_for_scope);
     with it: at and above. ``principalId eq`` / ``assignedTo()`` narrow to one principal.
     """
-    scope = resolve_scope(ctx, ctx.params["scope"])
+    scope = rbac.resolve_scope(ctx, ctx.params["scope"])
     rbac.authorize(ctx, "Microsoft.Authorization/roleAssignments/read", scope)
     raw = ctx.query("$filter")
     try:
@@ -409,6 +364,18 @@ def _assignment_doc(
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def delete_assignments_under(store: Store, scope: str) -> int:
+    """Remove the role assignments at ``scope`` and below (its resource was deleted)."""
+    doomed = [
+        doc["id"]
+        for doc in store.list(ROLE_ASSIGNMENT_KIND)
+        if rbac.scope_covers(scope, doc["properties"]["scope"])
+    ]
+    for key in doomed:
+        store.delete(ROLE_ASSIGNMENT_KIND, key)
+    return len(doomed)
 
 
 # -- directory replication lag ---------------------------------------------------------------

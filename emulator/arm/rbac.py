@@ -22,6 +22,7 @@ from emulator.http import RequestContext
 from emulator.seed import ROLE_ASSIGNMENT_KIND
 from emulator.store import Store
 
+GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 GRANTED = "granted"
 PROPAGATING = "propagating"
 DENIED = "denied"
@@ -109,6 +110,52 @@ def scope_covers(assignment_scope: str, target_scope: str) -> bool:
     outer = canonical_scope(assignment_scope).lower()
     inner = canonical_scope(target_scope).lower()
     return outer == "/" or inner == outer or inner.startswith(outer + "/")
+
+
+# -- scopes from URLs ---------------------------------------------------------------------
+def resolve_scope(ctx: RequestContext, raw: str) -> str:
+    """Validate a scope from the URL and return it in canonical casing.
+
+    Accepted: ``/`` (tenant root), management groups, and the subscription, its resource
+    groups and resources; another subscription is 404 ``SubscriptionNotFound``.
+    """
+    parts = [p for p in raw.split("/") if p]
+    if not parts:
+        return "/"
+    head = parts[0].lower()
+    if head == "providers" and len(parts) == 4 and parts[1].lower() == "microsoft.management":
+        return canonical_scope(raw)
+    if head != "subscriptions" or len(parts) < 2:
+        raise errors.bad_request(
+            "MissingSubscription",
+            "The request did not have a subscription or a valid tenant level resource provider.",
+        )
+    check_subscription(ctx, parts[1])
+    rest = [p.lower() for p in parts[2:]]
+    if rest[:1] == ["resourcegroups"]:
+        rest = rest[2:] if len(rest) >= 2 else ["?"]
+    if rest and (rest[0] != "providers" or len(rest) < 4 or len(rest) % 2):
+        raise errors.bad_request("InvalidScope", f"The scope '{raw}' is not a valid Azure scope.")
+    return canonical_scope(raw)
+
+
+def check_subscription(ctx: RequestContext, subscription_id: str) -> None:
+    """400 for a malformed subscription id, 404 for one this emulator does not hold."""
+    if not GUID.fullmatch(subscription_id):
+        raise errors.bad_request(
+            "InvalidSubscriptionId",
+            f"The provided subscription identifier '{subscription_id}' is malformed or invalid.",
+        )
+    if subscription_id.lower() != str(ctx.store.get_meta("subscription_id")).lower():
+        raise errors.not_found(
+            "SubscriptionNotFound", f"The subscription '{subscription_id}' could not be found."
+        )
+
+
+def subscription_of(scope: str) -> str | None:
+    """The subscription id in a scope, if any."""
+    parts = [p for p in scope.split("/") if p]
+    return parts[1] if len(parts) >= 2 and parts[0].lower() == "subscriptions" else None
 
 
 # -- assignments ---------------------------------------------------------------------------

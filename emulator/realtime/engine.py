@@ -6,6 +6,7 @@ and blocking ones the transport runs in a worker thread (``transcribe``, ``synth
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 
@@ -25,6 +26,9 @@ class Speech(Protocol):
 
     def decode(self, fmt: str, data: bytes) -> bytes:
         """Client audio in ``fmt`` (pcm16, g711_ulaw, g711_alaw) -> PCM16 24 kHz."""
+
+    def decoder(self, fmt: str) -> Callable[[bytes], bytes]:
+        """A stateful decoder for a stream of appends in ``fmt`` (resampling across chunks)."""
 
     def encode(self, fmt: str, pcm: bytes) -> bytes:
         """PCM16 24 kHz -> ``fmt``."""

@@ -9,6 +9,7 @@ want. Nothing here touches sockets, threads or clocks (``now`` is passed in).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,6 +93,7 @@ class RealtimeSession:
         self._buffer = bytearray()  # uncommitted PCM16 24 kHz
         self._buffer_start_ms = 0.0  # session audio time of _buffer[0]
         self._vad: VadStream | None = None
+        self._decoder: tuple[str, Callable[[bytes], bytes]] | None = None
         self._speech_item: str | None = None
         self._speech_start_ms = 0
         self._pending_reply: dict[str, Any] | None = None  # active response awaiting its input
@@ -218,8 +220,10 @@ class RealtimeSession:
             raise p.ParamError("invalid_value", f"Invalid 'audio': audio chunk too large. Expected "
                                f"at most {MAX_APPEND_BASE64} characters of base64 per event, "
                                f"but got {len(audio)}.", "audio")
-        pcm = self.speech.decode(self.dialect.input_format(self.config),
-                                 decode_base64(audio, "audio"))
+        fmt = self.dialect.input_format(self.config)
+        if self._decoder is None or self._decoder[0] != fmt:
+            self._decoder = (fmt, self.speech.decoder(fmt))
+        pcm = self._decoder[1](decode_base64(audio, "audio"))
         self._buffer += pcm
         turn = self.dialect.turn_detection(self.config)
         if turn is None:

@@ -7,10 +7,12 @@ The recogniser and synthesizer load on first use (``warm_up`` loads them eagerly
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import numpy as np
+import soxr
 
 from emulator.realtime.engine import Speech, VadStream
 from emulator.realtime.speech import codecs
@@ -39,6 +41,17 @@ class OfflineSpeech:
             return data[: len(data) - len(data) % 2]
         samples = codecs.ulaw_to_pcm16(data) if fmt == "g711_ulaw" else codecs.alaw_to_pcm16(data)
         return codecs.resample(samples, codecs.G711_RATE, PCM_RATE).tobytes()
+
+    def decoder(self, fmt: str) -> Callable[[bytes], bytes]:
+        if fmt == "pcm16":
+            return _Pcm16Stream()
+        stream = soxr.ResampleStream(codecs.G711_RATE, PCM_RATE, 1, dtype="int16")
+        expand = codecs.ulaw_to_pcm16 if fmt == "g711_ulaw" else codecs.alaw_to_pcm16
+
+        def decode(data: bytes) -> bytes:
+            return np.asarray(stream.resample_chunk(expand(data)), dtype="<i2").tobytes()
+
+        return decode
 
     def encode(self, fmt: str, pcm: bytes) -> bytes:
         if fmt == "pcm16":
@@ -79,6 +92,19 @@ class OfflineSpeech:
         """Load the recogniser and the synthesizer now rather than on the first turn."""
         self.transcribe(bytes(4800))
         self.synthesize("ready", "alloy")
+
+
+class _Pcm16Stream:
+    """PCM16 appends may split a sample across events: carry the odd byte over."""
+
+    def __init__(self) -> None:
+        self._carry = b""
+
+    def __call__(self, data: bytes) -> bytes:
+        data = self._carry + data
+        cut = len(data) - len(data) % 2
+        self._carry = data[cut:]
+        return data[:cut]
 
 
 class _Vad:

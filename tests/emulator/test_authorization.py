@@ -542,3 +542,12 @@ def test_role_suggestions_for_messages() -> None:
         "User Access Administrator"
     )
     assert rbac.role_granting("Microsoft.Nothing/x", data=True) is None
+
+
+def test_deleting_a_scope_removes_its_assignments(emulator: Emulator, spread: dict) -> None:
+    assert emulator.app is not None
+    rg = f"{_sub(emulator)}/resourceGroups/RG1"
+    assert authorization.delete_assignments_under(emulator.app.store, rg) == 2
+    left = {a.name for a in _auth(emulator).role_assignments.list_for_subscription()}
+    assert spread["rg10"] in left and spread["rg"] not in left and spread["account"] not in left
+    assert len(left) == 2  # rg10 and the seeded Owner

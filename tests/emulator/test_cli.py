@@ -21,6 +21,8 @@ from azure.mgmt.authorization.models import RoleAssignmentCreateParameters
 
 from emulator import connection
 
+pytestmark = pytest.mark.slow  # every test starts Python subprocesses
+
 REPO = Path(__file__).resolve().parents[2]
 DEADLINE = 30.0
 CS_USER = "a97b65f3-24c7-4388-baec-2e87135dc908"

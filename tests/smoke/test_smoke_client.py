@@ -164,8 +164,16 @@ async def test_endless_stream_is_bounded_by_the_timeout(tone_prompt):
 @pytest.mark.parametrize(
     ("script", "auth", "fragment"),
     [
-        (Script(reject_status=401), "entra", f"needs the '{DATA_PLANE_ROLE}' role"),
-        (Script(reject_status=403), "entra", f"needs the '{DATA_PLANE_ROLE}' role"),
+        (
+            Script(reject_status=401),
+            "entra",
+            f"needs the '{DATA_PLANE_ROLE}' role (or 'Cognitive Services User')",
+        ),
+        (
+            Script(reject_status=403),
+            "entra",
+            f"needs the '{DATA_PLANE_ROLE}' role (or 'Cognitive Services User')",
+        ),
         (Script(reject_status=401), "key", "the API key was rejected"),
         (
             Script(reject_status=404, reject_body='{"error":{"code":"DeploymentNotFound"}}'),

@@ -56,7 +56,11 @@ def _spell_number(match: re.Match[str]) -> str:
     integer, _, fraction = match.group(0).partition(".")
     grouped = "," in integer
     integer = integer.replace(",", "")
-    if not grouped and len(integer) > _MAX_CARDINAL_DIGITS or (len(integer) > 1 and integer.startswith("0")):
+    if (
+        not grouped
+        and len(integer) > _MAX_CARDINAL_DIGITS
+        or (len(integer) > 1 and integer.startswith("0"))
+    ):
         spoken = " ".join(_ONES[int(d)] for d in integer)
     else:
         spoken = number_to_words(int(integer))
@@ -72,7 +76,11 @@ def normalize_text(text: str) -> str:
     comparison (recogniser output never contains digits or punctuation).
     """
     # Curly apostrophes would be lost by the ASCII fold ("don’t" → "dont"), so straighten first.
-    folded = unicodedata.normalize("NFKD", text.replace("\u2019", "'")).encode("ascii", "ignore").decode("ascii")
+    folded = (
+        unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
+        .encode("ascii", "ignore")
+        .decode("ascii")
+    )
     folded = _NUMBER.sub(_spell_number, folded.lower())
     folded = _NON_WORD.sub(" ", folded.replace("-", " "))
     words = [w.strip("'") for w in folded.split()]

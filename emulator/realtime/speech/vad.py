@@ -144,6 +144,7 @@ class StreamingVad:
         self._in_speech = False
         self._last_voiced_end_ms = 0
         self._input_samples = 0
+        self._odd_byte = b""
 
     @property
     def in_speech(self) -> bool:
@@ -156,7 +157,14 @@ class StreamingVad:
         return self._input_samples * 1000 // self._input_rate
 
     def push(self, pcm16: bytes | npt.ArrayLike) -> list[VadEvent]:
-        """Add audio (mono PCM16 at ``input_rate``); returns the events it completed."""
+        """Add audio (mono PCM16 at ``input_rate``); returns the events it completed.
+
+        Bytes may split a sample: an odd trailing byte is kept for the next call.
+        """
+        if isinstance(pcm16, bytes | bytearray | memoryview):
+            data = self._odd_byte + bytes(pcm16)
+            self._odd_byte = data[len(data) - len(data) % 2 :]
+            pcm16 = data[: len(data) - len(self._odd_byte)]
         samples = as_pcm16(pcm16)
         self._input_samples += samples.size
         return self._consume(self._to_vad_rate(samples, last=False))

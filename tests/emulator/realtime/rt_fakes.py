@@ -77,6 +77,9 @@ class FakeSpeech:
             return data
         return b"".join(bytes([b, b]) * 3 for b in data)  # 8 kHz bytes -> 24 kHz samples
 
+    def decoder(self, fmt: str) -> Any:
+        return lambda data: self.decode(fmt, data)
+
     def encode(self, fmt: str, pcm: bytes) -> bytes:
         return pcm if fmt == "pcm16" else pcm[::6]
 

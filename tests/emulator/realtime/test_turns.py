@@ -9,7 +9,6 @@ import asyncio
 import time
 import base64
 
-import numpy as np
 import pytest
 from rt_env import Account
 from rt_ws import Client, connect, fixture_pcm
@@ -77,7 +76,10 @@ async def test_audio_turn_with_server_vad(account: Account, dialect: str) -> Non
 
 
 async def test_manual_commit_g711_in_and_out(account: Account) -> None:
-    narrow = codecs.resample(fixture_pcm("repeat_hello_world.wav"), 24000, codecs.G711_RATE)
+    # narrowband (8 kHz) input costs the wideband recogniser accuracy on some phrases
+    # ("repeat after me" -> "read the doctor me" on two of four fixtures, measured); this one
+    # survives G.711 intact, so the turn can be checked word for word
+    narrow = codecs.resample(fixture_pcm("repeat_green_river_three.wav"), 24000, codecs.G711_RATE)
     ulaw = codecs.pcm16_to_ulaw(narrow)
     async with connect(account.ga_url("gpt-realtime"), account, "ga", {"api-key": account.key}) as c:
         await c.recv()
@@ -95,9 +97,12 @@ async def test_manual_commit_g711_in_and_out(account: Account) -> None:
     deltas = [base64.b64decode(ev["delta"]) for ev in events
               if ev["type"] == "response.output_audio.delta"]
     assert [len(d) for d in deltas[:2]] == [800, 1200]  # 100 ms, 150 ms of 8 kHz G.711
-    pcm = codecs.resample(codecs.ulaw_to_pcm16(b"".join(deltas)), codecs.G711_RATE, 24000)
-    assert reply_transcript(events, "ga") == "Hello world."
-    assert shared().transcribe(np.asarray(pcm).tobytes()) == "hello world"
+    assert reply_transcript(events, "ga") == "Green river three."
+    # the output is µ-law of the synthesised reply (narrowband output is not re-recognised:
+    # the wideband recogniser reads it as "bring rubber tree", measured)
+    speech = shared()
+    expected = speech.encode("g711_ulaw", speech.synthesize("Green river three.", "alloy"))
+    assert b"".join(deltas) == expected
 
 
 @pytest.mark.parametrize("dialect", ["ga", "beta"])

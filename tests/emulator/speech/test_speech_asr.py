@@ -54,7 +54,9 @@ def test_reply_audio_round_trips_through_the_recogniser(recognizer: Recognizer, 
     assert overlap(normalize_text(text).split(), transcript) >= 0.8, transcript
 
 
-def test_same_audio_gives_same_transcript_whatever_came_before(recognizer: Recognizer, load_wav) -> None:
+def test_same_audio_gives_same_transcript_whatever_came_before(
+    recognizer: Recognizer, load_wav
+) -> None:
     target, _ = load_wav("repeat_blue_harbor_seven.wav")
     first = recognizer.transcribe(target)
     recognizer.transcribe(synthesize("The quick brown fox jumps over the lazy dog."))

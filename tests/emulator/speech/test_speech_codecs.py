@@ -41,8 +41,12 @@ def test_decode_then_encode_is_identity(encode, decode) -> None:
 
 
 def test_known_g711_code_points() -> None:
-    assert pcm16_to_ulaw(np.array([0, -1, 32767, -32768], np.int16)) == bytes([0xFF, 0x7E, 0x80, 0x00])
-    assert pcm16_to_alaw(np.array([0, -1, 32767, -32768], np.int16)) == bytes([0xD5, 0x55, 0xAA, 0x2A])
+    assert pcm16_to_ulaw(np.array([0, -1, 32767, -32768], np.int16)) == bytes(
+        [0xFF, 0x7E, 0x80, 0x00]
+    )
+    assert pcm16_to_alaw(np.array([0, -1, 32767, -32768], np.int16)) == bytes(
+        [0xD5, 0x55, 0xAA, 0x2A]
+    )
     assert ulaw_to_pcm16(b"\x80\x00").tolist() == [32124, -32124]
     assert alaw_to_pcm16(b"\xaa\x2a").tolist() == [32256, -32256]
 

@@ -18,8 +18,10 @@ from emulator.realtime.speech import NO_INPUT_REPLY, normalize_text, number_to_w
         ("repeat after me", "You said: repeat after me."),
         ("", NO_INPUT_REPLY),
         ("  ... ?! ", NO_INPUT_REPLY),
-        ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen",
-         "You said: one two three four five six seven eight nine ten eleven twelve."),
+        (
+            "one two three four five six seven eight nine ten eleven twelve thirteen fourteen",
+            "You said: one two three four five six seven eight nine ten eleven twelve.",
+        ),
     ],
 )
 def test_reply_table(heard: str, reply: str) -> None:
@@ -51,8 +53,14 @@ def test_normalize_text(text: str, normalized: str) -> None:
 
 @pytest.mark.parametrize(
     ("n", "words"),
-    [(0, "zero"), (13, "thirteen"), (40, "forty"), (110, "one hundred ten"),
-     (1_000_001, "one million one"), (999_999, "nine hundred ninety nine thousand nine hundred ninety nine")],
+    [
+        (0, "zero"),
+        (13, "thirteen"),
+        (40, "forty"),
+        (110, "one hundred ten"),
+        (1_000_001, "one million one"),
+        (999_999, "nine hundred ninety nine thousand nine hundred ninety nine"),
+    ],
 )
 def test_number_to_words(n: int, words: str) -> None:
     assert number_to_words(n) == words

@@ -130,7 +130,12 @@ def test_other_input_rates(signal, rate: int) -> None:
 
 def test_turn_detection_mapping() -> None:
     server = VadConfig.from_turn_detection(
-        {"type": "server_vad", "threshold": 0.7, "prefix_padding_ms": 100, "silence_duration_ms": 650}
+        {
+            "type": "server_vad",
+            "threshold": 0.7,
+            "prefix_padding_ms": 100,
+            "silence_duration_ms": 650,
+        }
     )
     assert server == VadConfig(threshold=0.7, prefix_padding_ms=100, silence_duration_ms=650)
     assert server.onset_frames == 7
