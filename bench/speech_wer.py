@@ -1,7 +1,8 @@
 """Benchmark the offline speech stack: TTS speed, ASR speed and the recogniser's WER on the
 TTS's own reply audio (the emulator's round trip) and on the smoke fixtures.
 
-Usage (from the repository root): python -m bench.speech_wer [--engine flite|espeak] [--decoder-option KEY=VALUE ...]
+Usage (from the repository root):
+    python -m bench.speech_wer [--engine flite|espeak] [--decoder-option KEY=VALUE ...]
 """
 
 from __future__ import annotations
@@ -55,15 +56,18 @@ def _decode_all(rec: Recognizer, clips: list[np.ndarray]):
     return hyps, latencies, cpu
 
 
+def _exact(refs: list[str], hyps: list[str]) -> int:
+    return sum(normalize_text(r) == normalize_text(h) for r, h in zip(refs, hyps, strict=True))
+
+
 def _report(label: str, refs: list[str], hyps: list[str], clips, latencies, cpu) -> None:
     audio_s = sum(c.size for c in clips) / RATE
     wer = jiwer.wer([normalize_text(r) for r in refs], [normalize_text(h) for h in hyps])
     print(f"\n[{label}] {len(clips)} utterances, {audio_s:.1f} s audio")
+    print(f"  WER {wer * 100:.1f} %   exact {_exact(refs, hyps)}/{len(refs)}")
     print(
-        f"  WER {wer * 100:.1f} %   exact {sum(normalize_text(r) == normalize_text(h) for r, h in zip(refs, hyps, strict=True))}/{len(refs)}"
-    )
-    print(
-        f"  ASR RTF {sum(latencies) / audio_s:.3f}; per utterance mean {statistics.mean(latencies):.3f} s,"
+        f"  ASR RTF {sum(latencies) / audio_s:.3f};"
+        f" per utterance mean {statistics.mean(latencies):.3f} s,"
         f" median {statistics.median(latencies):.3f} s, max {max(latencies):.3f} s (wall clock)"
     )
     print(
@@ -95,7 +99,8 @@ def main() -> int:
     audio_s = sum(c.size for c in clips) / RATE
     print(f"TTS engine: {synth.engine_name}")
     print(
-        f"TTS: {len(clips)} replies, {audio_s:.1f} s audio in {synth_s:.2f} s -> RTF {synth_s / audio_s:.4f}"
+        f"TTS: {len(clips)} replies, {audio_s:.1f} s audio in {synth_s:.2f} s"
+        f" -> RTF {synth_s / audio_s:.4f}"
         f" ({synth_s / len(clips) * 1000:.0f} ms per reply)"
     )
     start = time.perf_counter()
@@ -106,7 +111,8 @@ def main() -> int:
     start = time.perf_counter()
     rec.load()
     print(
-        f"ASR: pocketsphinx model load {time.perf_counter() - start:.2f} s; options {options or 'default'}"
+        f"ASR: pocketsphinx model load {time.perf_counter() - start:.2f} s;"
+        f" options {options or 'default'}"
     )
     hyps, latencies, cpu = _decode_all(rec, clips)
     _report("replies: TTS -> ASR", replies, hyps, clips, latencies, cpu)

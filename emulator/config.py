@@ -65,25 +65,69 @@ class EmulatorConfig:
         return asdict(self)
 
     def update(self, changes: dict[str, Any]) -> None:
-        """Apply a partial update; raises ``ValueError`` naming any unknown or mistyped field."""
-        known = {f.name: f for f in fields(self)}
+        """Apply a partial update atomically.
+
+        Every field is checked before any is applied, so a rejected update changes nothing.
+        Raises ``ValueError`` naming the first unknown or invalid field.
+        """
+        known = {f.name for f in fields(self)}
+        checked: dict[str, Any] = {}
         for name, value in changes.items():
             if name not in known:
                 raise ValueError(f"unknown setting '{name}'")
             if name == "faults":
-                if not isinstance(value, list):
-                    raise ValueError("'faults' must be a list of rules")
-                try:
-                    value = [FaultRule(**rule) for rule in value]
-                except TypeError as exc:
-                    raise ValueError(f"bad fault rule: {exc}") from None
+                checked[name] = _check_faults(value)
             else:
-                current = getattr(self, name)
-                if isinstance(current, bool) or not isinstance(value, (int, float)):
-                    raise ValueError(f"'{name}' must be a number")
-                value = type(current)(value)
-                if name.endswith("_rate") and not 0.0 <= value <= 1.0:
-                    raise ValueError(f"'{name}' must be between 0 and 1")
-                if value < 0:
-                    raise ValueError(f"'{name}' must not be negative")
+                checked[name] = _check_number(name, getattr(self, name), value)
+        for name, value in checked.items():
             setattr(self, name, value)
+
+
+def _check_number(name: str, current: Any, value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"'{name}' must be a number")
+    if isinstance(current, int) and not float(value).is_integer():
+        raise ValueError(f"'{name}' must be a whole number")
+    value = type(current)(value)
+    if name.endswith("_rate") and not 0.0 <= value <= 1.0:
+        raise ValueError(f"'{name}' must be between 0 and 1")
+    if value < 0:
+        raise ValueError(f"'{name}' must not be negative")
+    return value
+
+
+def _check_faults(value: Any) -> list[FaultRule]:
+    if not isinstance(value, list):
+        raise ValueError("'faults' must be a list of rules")
+    rules = []
+    for index, raw in enumerate(value):
+        where = f"faults[{index}]"
+        if not isinstance(raw, dict):
+            raise ValueError(f"{where} must be an object")
+        try:
+            rule = FaultRule(**raw)
+        except TypeError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+        try:
+            re.compile(rule.match)
+        except (re.error, TypeError) as exc:
+            raise ValueError(f"{where}.match is not a valid regular expression ({exc})") from None
+        if rule.kind not in ("http", "lro"):
+            raise ValueError(f"{where}.kind must be 'http' or 'lro'")
+        if (
+            isinstance(rule.status, bool)
+            or not isinstance(rule.status, int)
+            or not 100 <= rule.status <= 599
+        ):
+            raise ValueError(f"{where}.status must be an HTTP status code")
+        if isinstance(rule.times, bool) or not isinstance(rule.times, int) or rule.times < -1:
+            raise ValueError(f"{where}.times must be an integer >= -1")
+        if rule.retry_after is not None and (
+            isinstance(rule.retry_after, bool) or not isinstance(rule.retry_after, int)
+        ):
+            raise ValueError(f"{where}.retry_after must be an integer or null")
+        for text_field in ("method", "code", "message"):
+            if not isinstance(getattr(rule, text_field), str):
+                raise ValueError(f"{where}.{text_field} must be a string")
+        rules.append(rule)
+    return rules

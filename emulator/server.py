@@ -307,7 +307,9 @@ class Emulator:
 
     async def _start_site(self) -> None:
         assert self.app is not None
-        self._runner = web.AppRunner(self.app.web_app(), access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(
+            self.app.web_app(), access_log=None, handle_signals=False, shutdown_timeout=2.0
+        )
         await self._runner.setup()
         site = web.TCPSite(
             self._runner, self.host, self.port, ssl_context=tls.server_context(self.state_dir)

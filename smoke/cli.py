@@ -86,6 +86,7 @@ class _Resolved:
     timeout_s: float | None = None
     wait_s: float | None = None
     prompts: tuple[str, ...] = ()
+    transcription_model: str | None = None
 
 
 def _targets(req: RunRequest) -> _Resolved:
@@ -108,6 +109,7 @@ def _targets(req: RunRequest) -> _Resolved:
             timeout_s=resolved.timeout_s,
             wait_s=resolved.wait_for_access_s,
             prompts=resolved.prompts,
+            transcription_model=resolved.transcription_model,
         )
     if not req.endpoint:
         raise UsageError("give --env NAME, or --endpoint URL with --deployment NAME")
@@ -138,7 +140,8 @@ def build_options(req: RunRequest, resolved: _Resolved) -> SmokeOptions:
     timeout = req.timeout_s or resolved.timeout_s or 60.0
     wait = req.wait_ready_s if req.wait_ready_s is not None else resolved.wait_s
     wait = 120.0 if wait is None else wait
-    settings = SessionSettings(voice=req.voice, transcription_model=req.transcription_model)
+    transcription = req.transcription_model or resolved.transcription_model
+    settings = SessionSettings(voice=req.voice, transcription_model=transcription)
     return SmokeOptions(
         prompts=_prompts(req, resolved.prompts),
         text_prompt=DEFAULT_TEXT_PROMPT if req.text_scenario else None,

@@ -41,6 +41,7 @@ class EnvironmentTargets:
     timeout_s: float | None = None
     wait_for_access_s: float | None = None
     prompts: tuple[str, ...] = ()
+    transcription_model: str | None = None
 
 
 def targets_for_endpoint(
@@ -131,7 +132,12 @@ def targets_for_environment(
         timeout_s=smoke_cfg.timeout_seconds,
         wait_for_access_s=smoke_cfg.wait_for_access_seconds,
         prompts=tuple(smoke_cfg.prompts),
+        transcription_model=_optional_text(getattr(smoke_cfg, "transcription_model", None)),
     )
+
+
+def _optional_text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _select(config: Any, names: Sequence[str]) -> list[Any]:

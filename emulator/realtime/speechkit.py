@@ -90,7 +90,10 @@ class OfflineSpeech:
 
     def warm_up(self) -> None:
         """Load the recogniser and the synthesizer now rather than on the first turn."""
-        self.transcribe(bytes(4800))
+        # one request per worker so that every recogniser process is spawned and loaded
+        pending = [self.recognizer().submit(bytes(4800), PCM_RATE) for _ in range(self._asr_workers)]
+        for future in pending:
+            future.result()
         self.synthesize("ready", "alloy")
 
 

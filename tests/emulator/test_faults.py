@@ -247,11 +247,15 @@ def test_lro_rule_fails_the_long_running_operation(emulator: Emulator) -> None:
     ("body", "fragment"),
     [
         ({"bogus": 1}, "unknown setting 'bogus'"),
+        ({"throttle_rate": 0.5, "bogus": 1}, "unknown setting 'bogus'"),
         ({"throttle_rate": 2}, "between 0 and 1"),
         ({"error_rate": "high"}, "must be a number"),
         ({"latency_ms": -5}, "must not be negative"),
         ({"faults": {"match": "x"}}, "must be a list"),
-        ({"faults": [{"match": "x", "colour": "red"}]}, "bad fault rule"),
+        ({"faults": [{"match": "x", "colour": "red"}]}, "unexpected keyword argument 'colour'"),
+        ({"faults": [{"match": "("}]}, "faults[0].match is not a valid regular expression"),
+        ({"faults": [{"match": "x", "kind": "dns"}]}, "faults[0].kind must be 'http' or 'lro'"),
+        ({"faults": [{"match": "x", "status": 42}]}, "faults[0].status must be an HTTP status code"),
     ],
 )
 def test_admin_config_rejects_bad_settings(emulator: Emulator, body: dict, fragment: str) -> None:
