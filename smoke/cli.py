@@ -16,6 +16,7 @@ import json
 import os
 import sys
 import traceback
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -89,12 +90,13 @@ class _Resolved:
     transcription_model: str | None = None
 
 
-def _targets(req: RunRequest) -> _Resolved:
+def _targets(req: RunRequest, resources: ExitStack) -> _Resolved:
     from smoke.targets import DEFAULT_KEY_VARIABLE, targets_for_endpoint, targets_for_environment
 
     if req.env:
         resolved = targets_for_environment(
             req.env,
+            resources=resources,
             env_dir=req.env_dir,
             deployments=req.deployments,
             auth=req.auth,
@@ -173,14 +175,15 @@ def emit(report: SmokeReport, req: RunRequest) -> None:
 def execute(req: RunRequest) -> int:
     """Run ``smoke run`` for ``req`` and return the exit code (never raises)."""
     try:
-        resolved = _targets(req)
-        options = build_options(req, resolved)
-        click.echo(
-            f"smoke: checking {len(resolved.targets)} deployment(s), "
-            f"up to {options.concurrency} at once",
-            err=True,
-        )
-        report = asyncio.run(run_smoke(resolved.targets, options))
+        with ExitStack() as resources:  # keeps an embedded emulator alive for the run
+            resolved = _targets(req, resources)
+            options = build_options(req, resolved)
+            click.echo(
+                f"smoke: checking {len(resolved.targets)} deployment(s), "
+                f"up to {options.concurrency} at once",
+                err=True,
+            )
+            report = asyncio.run(run_smoke(resolved.targets, options))
         emit(report, req)
     except UsageError as exc:
         click.secho(f"error: {exc}", fg="red", err=True)

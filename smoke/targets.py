@@ -8,9 +8,8 @@ smoke imports nothing from ``emulator``.
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,14 +20,11 @@ from smoke.realtime.dialects import choose_dialect
 from smoke.run import Target
 
 __all__ = [
-    "EMULATOR_STATE_VARIABLE",
     "EnvironmentTargets",
-    "emulator_connection_file",
     "targets_for_endpoint",
     "targets_for_environment",
 ]
 
-EMULATOR_STATE_VARIABLE = "PROVISION_EMULATOR_STATE"
 DEFAULT_KEY_VARIABLE = "AZURE_OPENAI_API_KEY"
 
 
@@ -91,8 +87,13 @@ def targets_for_environment(
     principal: str = "app",
     ca_path: Path | None = None,
     endpoint: str | None = None,
+    resources: ExitStack | None = None,
 ) -> EnvironmentTargets:
-    """Every deployment of environment ``env`` (or the named subset) as a target."""
+    """Every deployment of environment ``env`` (or the named subset) as a target.
+
+    On the emulator target, a running emulator (found through its ``connection.json``) is
+    reused; otherwise the embedded one is started and kept alive until ``resources`` closes.
+    """
     try:
         from provision.config import load_environment
         from provision.errors import ProvisionError
@@ -107,7 +108,7 @@ def targets_for_environment(
     chosen = _select(config, deployments or smoke_cfg.deployments or ())
     auth = auth or smoke_cfg.auth
     if config.target == "emulator":
-        conn = _load_connection(emulator_connection_file(env, loaded.project_dir))
+        conn = _open_emulator(loaded, resources)
         endpoint = endpoint or f"{conn['data_plane_url'].rstrip('/')}/{config.account.subdomain}/"
         ca_path = ca_path or Path(conn["ca_bundle"])
         credential = _emulator_credential(conn, principal, auth, api_key_env, loaded)
@@ -155,30 +156,18 @@ def _select(config: Any, names: Sequence[str]) -> list[Any]:
     return [by_name[n] for n in names]
 
 
-def emulator_connection_file(env: str, project_dir: Path) -> Path:
-    """Where ``provision`` keeps the emulator of ``env``: ``$PROVISION_EMULATOR_STATE`` or
-    ``<project>/.emulator/<env>``, each holding ``connection.json``."""
-    state = os.environ.get(EMULATOR_STATE_VARIABLE)
-    directory = Path(state) if state else project_dir / ".emulator" / env
-    return directory / "connection.json"
+def _open_emulator(loaded: Any, resources: ExitStack | None) -> dict[str, Any]:
+    """The emulator's connection details, starting the embedded emulator when none runs."""
+    from provision.errors import ProvisionError
+    from provision.targets import open_target
 
-
-def _load_connection(path: Path) -> dict[str, Any]:
+    if resources is None:
+        raise UsageError("the emulator target needs a resource scope to keep it running")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(
-            f"no running emulator: {path} not found (run `provision up --env local` first, "
-            f"or set {EMULATOR_STATE_VARIABLE})"
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{path}: unreadable emulator connection file ({exc})") from None
-    missing = {"data_plane_url", "ca_bundle", "tenant_id", "authority_url", "principals"} - set(
-        data
-    )
-    if missing:
-        raise UsageError(f"{path}: missing {', '.join(sorted(missing))}")
-    return data
+        target = resources.enter_context(open_target(loaded))
+    except ProvisionError as exc:
+        raise UsageError(f"could not reach the emulator: {exc}") from None
+    return target.connection.to_dict()
 
 
 def _emulator_credential(

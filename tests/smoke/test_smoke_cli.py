@@ -170,58 +170,27 @@ def test_bad_input_exits_2(args, message, prompt_wav, tmp_path):
     assert message in result.stderr
 
 
-def test_environment_mode_reads_the_emulator_connection(server_thread, prompt_wav, tmp_path):
+def test_environment_mode_starts_the_embedded_emulator_when_none_runs(tmp_path, monkeypatch):
+    """`smoke run --env local` works on its own: the embedded emulator starts on its state dir."""
     env_dir = tmp_path / "environments"
     env_dir.mkdir()
     shutil.copy(REPO / "environments" / "local.toml", env_dir / "local.toml")
-    with server_thread(Script()) as server:
-        state = tmp_path / ".emulator" / "local"
-        state.mkdir(parents=True)
-        (state / "connection.json").write_text(
-            json.dumps(
-                {
-                    "url": server.endpoint.rstrip("/"),
-                    "data_plane_url": server.endpoint + "dataplane",
-                    "ca_bundle": str(tmp_path / "ca.pem"),
-                    "tenant_id": "t",
-                    "authority_url": "https://x",
-                    "principals": {},
-                }
-            )
-        )
-        result = invoke(
-            "--env",
-            "local",
-            "--env-dir",
-            str(env_dir),
-            "--auth",
-            "key",
-            "--api-key-env",
-            "SMOKE_TEST_KEY",
-            "--prompt",
-            str(prompt_wav),
-            "--expect",
-            "blue harbor seven",
-            "--fast",
-            "--no-text",
-            "--wait-ready",
-            "0",
-            "--json",
-            env={"SMOKE_TEST_KEY": "test-key-123", "PROVISION_EMULATOR_STATE": ""},
-        )
-        paths = list(server.seen.paths)
-    assert result.exit_code == 0, result.output
-    names = [d["name"] for d in json.loads(result.stdout)["deployments"]]
-    assert names == [
+    state = tmp_path / "state"
+    monkeypatch.setenv("PROVISION_EMULATOR_STATE", str(state))
+    result = invoke("--env", "local", "--env-dir", str(env_dir), "--wait-ready", "0", "--json")
+    # Nothing was provisioned in this fresh emulator: every deployment is missing (404), which
+    # proves the run reached a real emulator through the environment's account endpoint.
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert [d["name"] for d in report["deployments"]] == [
         "gpt-realtime",
         "gpt-realtime-mini",
         "gpt-4o-realtime-preview",
         "gpt-4o-mini-realtime-preview",
     ]
-    assert "/dataplane/aoai-realtime-local/openai/v1/realtime?model=gpt-realtime" in paths
-    assert any(
-        p.startswith("/dataplane/aoai-realtime-local/openai/realtime?api-version=") for p in paths
-    )
+    assert "404" in result.stdout
+    assert (state / "ca.pem").exists()
+    assert not (state / "connection.json").exists()  # the embedded emulator stopped afterwards
 
 
 def test_python_dash_m_smoke_help():
