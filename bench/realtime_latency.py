@@ -79,31 +79,57 @@ def provision(emu: Emulator) -> tuple[str, str]:
 
     c = emu.connection
     p = c.principals["deployer"]
-    cred = ClientSecretCredential(c.tenant_id, p.client_id, p.client_secret,
-                                  authority=c.authority_url, disable_instance_discovery=True,
-                                  connection_verify=str(c.ca_bundle))
-    common: dict[str, Any] = {"base_url": c.arm_url, "connection_verify": str(c.ca_bundle),
-                              "polling_interval": 0}
+    cred = ClientSecretCredential(
+        c.tenant_id,
+        p.client_id,
+        p.client_secret,
+        authority=c.authority_url,
+        disable_instance_discovery=True,
+        connection_verify=str(c.ca_bundle),
+    )
+    common: dict[str, Any] = {
+        "base_url": c.arm_url,
+        "connection_verify": str(c.ca_bundle),
+        "polling_interval": 0,
+    }
     ResourceManagementClient(cred, c.subscription_id, **common).resource_groups.create_or_update(
-        "rg-bench", {"location": "eastus2"})
+        "rg-bench", {"location": "eastus2"}
+    )
     cs = CognitiveServicesManagementClient(cred, c.subscription_id, **common)
-    acc = cs.accounts.begin_create("rg-bench", "benchrt", {
-        "location": "eastus2", "kind": "AIServices", "sku": {"name": "S0"},
-        "properties": {"customSubDomainName": "benchrt"}}).result()
-    cs.deployments.begin_create_or_update("rg-bench", "benchrt", DEPLOYMENT, {
-        "sku": {"name": "GlobalStandard", "capacity": 1},
-        "properties": {"model": {"format": "OpenAI", "name": "gpt-realtime",
-                                 "version": "2025-08-28"}}}).result()
+    acc = cs.accounts.begin_create(
+        "rg-bench",
+        "benchrt",
+        {
+            "location": "eastus2",
+            "kind": "AIServices",
+            "sku": {"name": "S0"},
+            "properties": {"customSubDomainName": "benchrt"},
+        },
+    ).result()
+    cs.deployments.begin_create_or_update(
+        "rg-bench",
+        "benchrt",
+        DEPLOYMENT,
+        {
+            "sku": {"name": "GlobalStandard", "capacity": 1},
+            "properties": {
+                "model": {"format": "OpenAI", "name": "gpt-realtime", "version": "2025-08-28"}
+            },
+        },
+    ).result()
     key = cs.accounts.list_keys("rg-bench", "benchrt").key1
     return acc.properties.endpoint.rstrip("/").replace("https://", "wss://", 1), key
 
 
-async def session(url: str, key: str, ctx: ssl.SSLContext, clips: list[tuple[bytes, int]],
-                  realtime: bool) -> list[Turn]:
+async def session(
+    url: str, key: str, ctx: ssl.SSLContext, clips: list[tuple[bytes, int]], realtime: bool
+) -> list[Turn]:
     """One session: stream each clip (+1 s silence) and wait for its reply."""
     turns: list[Turn] = []
-    async with aiohttp.ClientSession() as http, http.ws_connect(
-            url, headers={"api-key": key}, ssl=ctx, max_msg_size=0) as ws:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(url, headers={"api-key": key}, ssl=ctx, max_msg_size=0) as ws,
+    ):
         await ws.receive()  # session.created
         for pcm, speech_end_ms in clips:
             turn = Turn()
@@ -111,8 +137,14 @@ async def session(url: str, key: str, ctx: ssl.SSLContext, clips: list[tuple[byt
             audio = pcm + bytes(48 * 1000)
             step = 48 * CHUNK_MS
             for index, start in enumerate(range(0, len(audio), step)):
-                await ws.send_str(json.dumps({"type": "input_audio_buffer.append",
-                                              "audio": base64.b64encode(audio[start:start + step]).decode()}))
+                await ws.send_str(
+                    json.dumps(
+                        {
+                            "type": "input_audio_buffer.append",
+                            "audio": base64.b64encode(audio[start : start + step]).decode(),
+                        }
+                    )
+                )
                 if not turn.speech_end_sent and (index + 1) * CHUNK_MS >= speech_end_ms:
                     turn.speech_end_sent = time.perf_counter()
                 if realtime:
@@ -159,8 +191,15 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def run_level(url: str, key: str, ctx: ssl.SSLContext, n: int, turns: int,
-                    clips: list[tuple[bytes, int]], realtime: bool) -> list[Turn]:
+async def run_level(
+    url: str,
+    key: str,
+    ctx: ssl.SSLContext,
+    n: int,
+    turns: int,
+    clips: list[tuple[bytes, int]],
+    realtime: bool,
+) -> list[Turn]:
     plans = [[clips[(s + t) % len(clips)] for t in range(turns)] for s in range(n)]
     results = await asyncio.gather(*(session(url, key, ctx, plan, realtime) for plan in plans))
     return [t for r in results for t in r]
@@ -175,14 +214,18 @@ def main() -> None:
     levels = [int(x) for x in args.sessions.split(",")]
     clips = load_fixtures()
     recognizer = Recognizer()
-    with tempfile.TemporaryDirectory() as state, Emulator(
-            state_dir=Path(state) / "emu", config=EmulatorConfig(lro_seconds=0.0)) as emu:
+    with (
+        tempfile.TemporaryDirectory() as state,
+        Emulator(state_dir=Path(state) / "emu", config=EmulatorConfig(lro_seconds=0.0)) as emu,
+    ):
         base, key = provision(emu)
         url = f"{base}/openai/v1/realtime?model={DEPLOYMENT}"
         ctx = ssl.create_default_context(cafile=str(emu.ca_path))
         asyncio.run(run_level(url, key, ctx, 1, 1, clips, False))  # warm-up: load ASR and TTS
-        print(f"{'sessions':>8} {'turns':>5} {'e2e p50':>8} {'e2e p95':>8} "
-              f"{'stop->audio p50':>15} {'p95':>6} {'reply WER':>9}")
+        print(
+            f"{'sessions':>8} {'turns':>5} {'e2e p50':>8} {'e2e p95':>8} "
+            f"{'stop->audio p50':>15} {'p95':>6} {'reply WER':>9}"
+        )
         edits = words = 0
         for n in levels:
             done = asyncio.run(run_level(url, key, ctx, n, args.turns, clips, not args.fast))
@@ -193,9 +236,11 @@ def main() -> None:
                 e, w = wer(t.transcript, recognizer.transcribe(bytes(t.audio), 24000))
                 level_edits, level_words = level_edits + e, level_words + w
             edits, words = edits + level_edits, words + level_words
-            print(f"{n:>8} {len(done):>5} {pct(e2e, .5):>7.0f}ms {pct(e2e, .95):>7.0f}ms "
-                  f"{pct(server, .5):>13.0f}ms {pct(server, .95):>4.0f}ms "
-                  f"{100 * level_edits / max(1, level_words):>8.1f}%")
+            print(
+                f"{n:>8} {len(done):>5} {pct(e2e, 0.5):>7.0f}ms {pct(e2e, 0.95):>7.0f}ms "
+                f"{pct(server, 0.5):>13.0f}ms {pct(server, 0.95):>4.0f}ms "
+                f"{100 * level_edits / max(1, level_words):>8.1f}%"
+            )
         print(f"reply WER overall: {100 * edits / max(1, words):.1f}% ({edits}/{words} words)")
 
 

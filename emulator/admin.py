@@ -54,7 +54,10 @@ async def mint_token(ctx: RequestContext) -> web.Response:
     if not isinstance(lifetime, int):
         raise bad_request("InvalidSetting", "'lifetime' must be an integer")
     token, _ = ctx.services["tokens"].issue(
-        record, str(body.get("audience", "https://cognitiveservices.azure.com")), ctx.base_url, lifetime
+        record,
+        str(body.get("audience", "https://cognitiveservices.azure.com")),
+        ctx.base_url,
+        lifetime,
     )
     return json_response({"access_token": token})
 

@@ -71,20 +71,55 @@ def cli() -> None:
 # -- serve ---------------------------------------------------------------------------------
 @cli.command()
 @_state_dir_option
-@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
-              help="TCP port on 127.0.0.1; 0 picks a free one.")
-@click.option("--lro-seconds", type=click.FloatRange(min=0), default=0.0, show_default=True,
-              help="How long creations, deployments and deletions stay in progress.")
-@click.option("--role-propagation-seconds", type=click.FloatRange(min=0), default=0.0,
-              show_default=True, help="Delay before a new role assignment reaches the data plane.")
-@click.option("--throttle-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
-              help="Fraction of ARM requests answered 429 with Retry-After.")
-@click.option("--error-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
-              help="Fraction of ARM requests answered 500.")
-@click.option("--latency-ms", type=click.FloatRange(min=0), default=0.0, show_default=True,
-              help="Extra delay added to every ARM request.")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Seed of the fault generator (same seed, same faults).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="TCP port on 127.0.0.1; 0 picks a free one.",
+)
+@click.option(
+    "--lro-seconds",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="How long creations, deployments and deletions stay in progress.",
+)
+@click.option(
+    "--role-propagation-seconds",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Delay before a new role assignment reaches the data plane.",
+)
+@click.option(
+    "--throttle-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Fraction of ARM requests answered 429 with Retry-After.",
+)
+@click.option(
+    "--error-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Fraction of ARM requests answered 500.",
+)
+@click.option(
+    "--latency-ms",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Extra delay added to every ARM request.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the fault generator (same seed, same faults).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log every request to stderr.")
 def serve(state_dir: Path, port: int, verbose: bool, **settings: Any) -> None:
     """Run the emulator in the foreground until Ctrl-C; writes STATE_DIR/connection.json."""
@@ -197,9 +232,13 @@ def principal() -> None:
 @click.argument("name")
 @_state_dir_option
 @click.option("--display-name", default=None, help="Display name (default: NAME).")
-@click.option("--replication-lag", type=click.FloatRange(min=0), default=0.0,
-              help="Seconds during which role assignments without principalType fail with "
-              "PrincipalNotFound, as for a principal Entra has not replicated yet.")
+@click.option(
+    "--replication-lag",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    help="Seconds during which role assignments without principalType fail with "
+    "PrincipalNotFound, as for a principal Entra has not replicated yet.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON, client secret included.")
 def principal_add(
     name: str, state_dir: Path, display_name: str | None, replication_lag: float, as_json: bool

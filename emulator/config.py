@@ -54,6 +54,8 @@ class EmulatorConfig:
     role_propagation_seconds: float = 0.0
     """How long a new role assignment stays invisible to the data plane."""
     token_lifetime_seconds: int = 3599
+    realtime_session_seconds: float = 1800.0
+    """Maximum realtime session length (Azure: 30 minutes)."""
     throttle_rate: float = 0.0
     error_rate: float = 0.0
     latency_ms: float = 0.0

@@ -22,7 +22,10 @@ class Principal:
     display_name: str
 
     def __repr__(self) -> str:  # keep the secret out of logs and tracebacks
-        return f"Principal(name={self.name!r}, client_id={self.client_id!r}, object_id={self.object_id!r})"
+        return (
+            f"Principal(name={self.name!r}, client_id={self.client_id!r}, "
+            f"object_id={self.object_id!r})"
+        )
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,9 @@ class Faults:
                 )
             if config.error_rate and self._draw() < config.error_rate:
                 return ServiceError(
-                    500, "InternalServerError", "Encountered internal server error. Please try again."
+                    500,
+                    "InternalServerError",
+                    "Encountered internal server error. Please try again.",
                 )
         return None
 

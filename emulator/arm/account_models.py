@@ -178,21 +178,36 @@ def all_documents(store: Store, sub: str) -> list[dict[str, Any]]:
 
 # -- wire shape -----------------------------------------------------------------------------
 _OPENAI_ENDPOINTS = (
-    "OpenAI Language Model Instance API", "OpenAI Realtime API", "OpenAI Whisper API",
-    "OpenAI Moderations API", "OpenAI Dall-E API", "OpenAI Sora API", "OpenAI Model Scaleset API",
-    "Token Service API", "Azure OpenAI Legacy API - Latest moniker",
+    "OpenAI Language Model Instance API",
+    "OpenAI Realtime API",
+    "OpenAI Whisper API",
+    "OpenAI Moderations API",
+    "OpenAI Dall-E API",
+    "OpenAI Sora API",
+    "OpenAI Model Scaleset API",
+    "Token Service API",
+    "Azure OpenAI Legacy API - Latest moniker",
 )
 _AISERVICES_EXTRA = (
-    "AI Foundry API", "Azure AI Model Inference API", "Speech Services Speech to Text",
-    "Speech Services Speech to Text (Standard)", "Speech Services Text to Speech",
-    "Content Safety", "Computer Vision", "Translator",
+    "AI Foundry API",
+    "Azure AI Model Inference API",
+    "Speech Services Speech to Text",
+    "Speech Services Speech to Text (Standard)",
+    "Speech Services Text to Speech",
+    "Content Safety",
+    "Computer Vision",
+    "Translator",
 )
 _CAPABILITIES = [
-    {"name": "VirtualNetworks"}, {"name": "CustomerManagedKey"},
-    {"name": "MaxFineTuneCount", "value": "100"}, {"name": "MaxRunningFineTuneCount", "value": "1"},
+    {"name": "VirtualNetworks"},
+    {"name": "CustomerManagedKey"},
+    {"name": "MaxFineTuneCount", "value": "100"},
+    {"name": "MaxRunningFineTuneCount", "value": "1"},
     {"name": "EnableRLSForThrottling", "value": "true"},
-    {"name": "TrustedServices",
-     "value": "Microsoft.CognitiveServices,Microsoft.MachineLearningServices"},
+    {
+        "name": "TrustedServices",
+        "value": "Microsoft.CognitiveServices,Microsoft.MachineLearningServices",
+    },
 ]
 
 
@@ -213,16 +228,17 @@ def endpoints(doc: dict[str, Any], base_url: str) -> dict[str, str]:
     return {name: url for name in names}
 
 
-def to_json(doc: dict[str, Any], base_url: str, at: float, *, deleted: bool = False
-            ) -> dict[str, Any]:
+def to_json(
+    doc: dict[str, Any], base_url: str, at: float, *, deleted: bool = False
+) -> dict[str, Any]:
     """The ARM representation of an account (or, with ``deleted``, of a deleted account)."""
     props = {k: v for k, v in doc["properties"].items() if k != "restore"}
     props.setdefault("publicNetworkAccess", "Enabled")
-    props.setdefault("networkAcls", {"defaultAction": "Allow", "ipRules": [],
-                                     "virtualNetworkRules": []})
+    props.setdefault(
+        "networkAcls", {"defaultAction": "Allow", "ipRules": [], "virtualNetworkRules": []}
+    )
     props.update(
-        provisioningState=lro.provisioning_state(doc.get("op"), at) if not deleted
-        else "Succeeded",
+        provisioningState=lro.provisioning_state(doc.get("op"), at) if not deleted else "Succeeded",
         endpoint=endpoint(doc, base_url),
         endpoints=endpoints(doc, base_url),
         internalId=doc["internalId"],
@@ -230,8 +246,16 @@ def to_json(doc: dict[str, Any], base_url: str, at: float, *, deleted: bool = Fa
         capabilities=_CAPABILITIES,
         privateEndpointConnections=[],
         isMigrated=False,
-        callRateLimit={"rules": [{"key": "openai", "renewalPeriod": 1, "count": 30,
-                                  "matchPatterns": [{"path": "openai/*", "method": "*"}]}]},
+        callRateLimit={
+            "rules": [
+                {
+                    "key": "openai",
+                    "renewalPeriod": 1,
+                    "count": 30,
+                    "matchPatterns": [{"path": "openai/*", "method": "*"}],
+                }
+            ]
+        },
     )
     rid = doc["id"]
     if deleted:
@@ -240,9 +264,15 @@ def to_json(doc: dict[str, Any], base_url: str, at: float, *, deleted: bool = Fa
         props["scheduledPurgeDate"] = iso(deleted_at + PURGE_AFTER_SECONDS)
         rid = deleted_id(doc)
     body: dict[str, Any] = {
-        "id": rid, "name": doc["name"], "type": TYPE, "etag": doc["etag"],
-        "location": doc["location"], "kind": doc["kind"], "sku": doc["sku"],
-        "tags": doc.get("tags") or {}, "properties": props,
+        "id": rid,
+        "name": doc["name"],
+        "type": TYPE,
+        "etag": doc["etag"],
+        "location": doc["location"],
+        "kind": doc["kind"],
+        "sku": doc["sku"],
+        "tags": doc.get("tags") or {},
+        "properties": props,
         "systemData": doc.get("systemData") or {},
     }
     if doc.get("identity"):

@@ -81,8 +81,9 @@ def _properties(body: dict[str, Any]) -> dict[str, Any]:
     access = rc.opt_str(props, "publicNetworkAccess", "properties.publicNetworkAccess")
     if access is not None:
         if access.lower() not in _NETWORK_ACCESS:
-            raise rc.invalid_content("properties.publicNetworkAccess",
-                                     f"Requested value '{access}' was not found.")
+            raise rc.invalid_content(
+                "properties.publicNetworkAccess", f"Requested value '{access}' was not found."
+            )
         props["publicNetworkAccess"] = _NETWORK_ACCESS[access.lower()]
     for flag in ("disableLocalAuth", "restore", "allowProjectManagement"):
         rc.opt_bool(props, flag, f"properties.{flag}")
@@ -90,13 +91,15 @@ def _properties(body: dict[str, Any]) -> dict[str, Any]:
     if acls is not None:
         action = rc.opt_str(acls, "defaultAction", "properties.networkAcls.defaultAction")
         if action is not None and action not in ("Allow", "Deny"):
-            raise rc.invalid_content("properties.networkAcls.defaultAction",
-                                     f"Requested value '{action}' was not found.")
+            raise rc.invalid_content(
+                "properties.networkAcls.defaultAction", f"Requested value '{action}' was not found."
+            )
     return props
 
 
-def _identity(body: dict[str, Any], tenant: str, previous: dict[str, Any] | None
-              ) -> dict[str, Any] | None:
+def _identity(
+    body: dict[str, Any], tenant: str, previous: dict[str, Any] | None
+) -> dict[str, Any] | None:
     identity = rc.opt_object(body, "identity")
     if identity is None:
         return previous
@@ -204,8 +207,7 @@ def put_account(
     return doc, status
 
 
-def patch_account(ctx: RequestContext, doc: dict[str, Any], body: dict[str, Any]
-                  ) -> dict[str, Any]:
+def patch_account(ctx: RequestContext, doc: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     """Apply a partial update (tags, sku, identity, properties merged) to a live account."""
     at = rc.now()
     if am.busy(ctx.store, doc, at):
@@ -236,8 +238,13 @@ def delete_account(ctx: RequestContext, doc: dict[str, Any]) -> dict[str, Any]:
 
 def purge(ctx: RequestContext, doc: dict[str, Any]) -> dict[str, Any]:
     """Purge a soft-deleted account and its deployments for good; returns the operation."""
-    op = lro.start(ctx, kind="purge", resource_id=am.deleted_id(doc),
-                   resource_type="deletedAccount", location=doc["location"])
+    op = lro.start(
+        ctx,
+        kind="purge",
+        resource_id=am.deleted_id(doc),
+        resource_type="deletedAccount",
+        location=doc["location"],
+    )
     doc["purge"] = op
     ctx.store.put(am.KIND, doc["id"], doc)
     if not op.get("error"):
@@ -246,10 +253,10 @@ def purge(ctx: RequestContext, doc: dict[str, Any]) -> dict[str, Any]:
     return op
 
 
-def _commit(ctx: RequestContext, doc: dict[str, Any], op_kind: str, at: float
-            ) -> dict[str, Any]:
-    op = lro.start(ctx, kind=op_kind, resource_id=doc["id"], resource_type="account",
-                   location=doc["location"])
+def _commit(ctx: RequestContext, doc: dict[str, Any], op_kind: str, at: float) -> dict[str, Any]:
+    op = lro.start(
+        ctx, kind=op_kind, resource_id=doc["id"], resource_type="account", location=doc["location"]
+    )
     doc["op"] = op
     if op_kind != "delete":
         doc["etag"] = f'"{uuid.uuid4()}"'
@@ -294,14 +301,21 @@ def check_domain(store: Store, body: dict[str, Any]) -> dict[str, Any]:
     if not name:
         raise bad_request("BadRequest", "The 'subdomainName' property is required.")
     kind = rc.opt_str(body, "kind")
-    result: dict[str, Any] = {"isSubdomainAvailable": True, "reason": None,
-                              "subdomainName": name, "type": rc.opt_str(body, "type"),
-                              "kind": kind}
+    result: dict[str, Any] = {
+        "isSubdomainAvailable": True,
+        "reason": None,
+        "subdomainName": name,
+        "type": rc.opt_str(body, "type"),
+        "kind": kind,
+    }
     at = rc.now()
     if not am.SUBDOMAIN_RE.match(name):
         result.update(isSubdomainAvailable=False, reason=f"Sub domain name '{name}' is not valid")
-    elif any((am.subdomain_of(d) or "").lower() == name.lower() and not am.is_purged(d, at)
-             for d in store.list(am.KIND)):
-        result.update(isSubdomainAvailable=False,
-                      reason=f"Sub domain name '{name}' is already used")
+    elif any(
+        (am.subdomain_of(d) or "").lower() == name.lower() and not am.is_purged(d, at)
+        for d in store.list(am.KIND)
+    ):
+        result.update(
+            isSubdomainAvailable=False, reason=f"Sub domain name '{name}' is already used"
+        )
     return result

@@ -144,8 +144,9 @@ def _deleted_not_found(ctx: RequestContext) -> Exception:
 async def get_deleted(ctx: RequestContext) -> web.Response:
     """``GET $S/providers/.../locations/{loc}/resourceGroups/{rg}/deletedAccounts/{a}``."""
     sub = rc.subscription_id(ctx)
-    rbac.authorize(ctx, f"{NS}/locations/resourceGroups/deletedAccounts/read",
-                   f"/subscriptions/{sub}")
+    rbac.authorize(
+        ctx, f"{NS}/locations/resourceGroups/deletedAccounts/read", f"/subscriptions/{sub}"
+    )
     doc = _deleted(ctx, sub)
     if doc is None:
         raise _deleted_not_found(ctx)
@@ -164,8 +165,9 @@ async def list_deleted(ctx: RequestContext) -> web.Response:
 async def purge_deleted(ctx: RequestContext) -> web.Response:
     """``DELETE`` a deleted account: purge; 202 + Location (204 when absent)."""
     sub = rc.subscription_id(ctx)
-    rbac.authorize(ctx, f"{NS}/locations/resourceGroups/deletedAccounts/delete",
-                   f"/subscriptions/{sub}")
+    rbac.authorize(
+        ctx, f"{NS}/locations/resourceGroups/deletedAccounts/delete", f"/subscriptions/{sub}"
+    )
     with ctx.store.transaction():
         doc = _deleted(ctx, sub)
         if doc is None:
@@ -178,8 +180,10 @@ _S = r"/subscriptions/(?P<sub>[^/]+)"
 _PROV = _S + r"/providers/Microsoft\.CognitiveServices"
 _RG = _S + r"/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.CognitiveServices/accounts"
 ACCOUNT = _RG + r"/(?P<account>[^/]+)"
-_DELETED = _PROV + r"/locations/(?P<loc>[^/]+)/resourceGroups/(?P<rg>[^/]+)" \
+_DELETED = (
+    _PROV + r"/locations/(?P<loc>[^/]+)/resourceGroups/(?P<rg>[^/]+)"
     r"/deletedAccounts/(?P<account>[^/]+)"
+)
 
 ROUTES = [
     Route("GET", _RG, list_in_group),

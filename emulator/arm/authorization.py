@@ -32,8 +32,14 @@ _ROLE_DEF_ID = re.compile(
     r"(?P<guid>[^/]+)",
     re.I,
 )
-_STR_FIELDS = ("principalType", "description", "condition", "conditionVersion",
-               "delegatedManagedIdentityResourceId", "scope")
+_STR_FIELDS = (
+    "principalType",
+    "description",
+    "condition",
+    "conditionVersion",
+    "delegatedManagedIdentityResourceId",
+    "scope",
+)
 
 
 def _assignment_id(scope: str, name: str) -> str:
@@ -314,8 +320,7 @@ def _check_conflicts(
         ):
             raise conflict(
                 "RoleAssignmentUpdateNotPermitted",
-                "Tenant ID, application ID, principal ID, and scope are not allowed to be "
-                "updated.",
+                "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
             )
         return
     for doc in store.list(ROLE_ASSIGNMENT_KIND):
@@ -347,7 +352,8 @@ def _assignment_doc(
         "properties": {
             "roleDefinitionId": f"/subscriptions/{sub}{roles.ROLE_DEFINITIONS_PATH}{role.guid}",
             "principalId": props["principalId"],
-            "principalType": props.get("principalType") or before.get("principalType")
+            "principalType": props.get("principalType")
+            or before.get("principalType")
             or "ServicePrincipal",
             "scope": scope,
             "condition": props.get("condition"),

@@ -18,12 +18,37 @@ ACCOUNT_KINDS_WITH_MODELS = ("OpenAI", "AIServices")
 REALTIME_REGIONS = frozenset({"eastus2", "swedencentral"})
 REGIONS = frozenset(
     {
-        "eastus", "eastus2", "westus", "westus2", "westus3", "centralus", "northcentralus",
-        "southcentralus", "canadacentral", "canadaeast", "brazilsouth", "swedencentral",
-        "francecentral", "germanywestcentral", "norwayeast", "polandcentral", "switzerlandnorth",
-        "uksouth", "westeurope", "northeurope", "italynorth", "spaincentral", "australiaeast",
-        "japaneast", "koreacentral", "southindia", "centralindia", "southeastasia", "eastasia",
-        "southafricanorth", "uaenorth",
+        "eastus",
+        "eastus2",
+        "westus",
+        "westus2",
+        "westus3",
+        "centralus",
+        "northcentralus",
+        "southcentralus",
+        "canadacentral",
+        "canadaeast",
+        "brazilsouth",
+        "swedencentral",
+        "francecentral",
+        "germanywestcentral",
+        "norwayeast",
+        "polandcentral",
+        "switzerlandnorth",
+        "uksouth",
+        "westeurope",
+        "northeurope",
+        "italynorth",
+        "spaincentral",
+        "australiaeast",
+        "japaneast",
+        "koreacentral",
+        "southindia",
+        "centralindia",
+        "southeastasia",
+        "eastasia",
+        "southafricanorth",
+        "uaenorth",
     }
 )
 ACCOUNT_COUNT = "AccountCount"
@@ -61,23 +86,36 @@ class ModelSpec:
     def capabilities(self) -> dict[str, str]:
         """Catalog capability flags (strings, as Azure sends them)."""
         if self.realtime:
-            return {"realtime": "true", "chatCompletion": "false", "completion": "false",
-                    "assistants": "false"}
+            return {
+                "realtime": "true",
+                "chatCompletion": "false",
+                "completion": "false",
+                "assistants": "false",
+            }
         if self.name == "whisper":
             return {"audio": "true", "chatCompletion": "false"}
         return {"chatCompletion": "true", "assistants": "true", "realtime": "false"}
 
 
-def _global(model: str, usage: str | None = None, *, maximum: int = 1000, limit: int = 100,
-            default: int = 10) -> SkuSpec:
-    return SkuSpec("GlobalStandard", usage or f"OpenAI.GlobalStandard.{model}", default,
-                   maximum, limit)
+def _global(
+    model: str,
+    usage: str | None = None,
+    *,
+    maximum: int = 1000,
+    limit: int = 100,
+    default: int = 10,
+) -> SkuSpec:
+    return SkuSpec(
+        "GlobalStandard", usage or f"OpenAI.GlobalStandard.{model}", default, maximum, limit
+    )
 
 
-def _rt(name: str, version: str, *, default: bool = True, lifecycle: str = "GenerallyAvailable"
-        ) -> ModelSpec:
-    return ModelSpec(name, version, (_global(name),), realtime=True, is_default=default,
-                     lifecycle=lifecycle)
+def _rt(
+    name: str, version: str, *, default: bool = True, lifecycle: str = "GenerallyAvailable"
+) -> ModelSpec:
+    return ModelSpec(
+        name, version, (_global(name),), realtime=True, is_default=default, lifecycle=lifecycle
+    )
 
 
 MODELS: tuple[ModelSpec, ...] = (
@@ -87,14 +125,20 @@ MODELS: tuple[ModelSpec, ...] = (
     _rt("gpt-realtime-1.5", "2026-02-23"),
     _rt("gpt-4o-realtime-preview", "2024-12-17", lifecycle="Preview"),
     _rt("gpt-4o-mini-realtime-preview", "2024-12-17", lifecycle="Preview"),
-    ModelSpec("gpt-4o", "2024-11-20", (
-        _global("gpt-4o", maximum=30000, limit=450),
-        SkuSpec("Standard", "OpenAI.Standard.gpt-4o", 10, 1000, 150),
-        SkuSpec("DataZoneStandard", "OpenAI.DataZoneStandard.gpt-4o", 10, 1000, 300),
-    )),
-    ModelSpec("gpt-4.1-mini", "2025-04-14", (
-        _global("gpt-4.1-mini", "OpenAI.GlobalStandard.gpt4.1-mini", maximum=30000, limit=1000),
-    )),
+    ModelSpec(
+        "gpt-4o",
+        "2024-11-20",
+        (
+            _global("gpt-4o", maximum=30000, limit=450),
+            SkuSpec("Standard", "OpenAI.Standard.gpt-4o", 10, 1000, 150),
+            SkuSpec("DataZoneStandard", "OpenAI.DataZoneStandard.gpt-4o", 10, 1000, 300),
+        ),
+    ),
+    ModelSpec(
+        "gpt-4.1-mini",
+        "2025-04-14",
+        (_global("gpt-4.1-mini", "OpenAI.GlobalStandard.gpt4.1-mini", maximum=30000, limit=1000),),
+    ),
     ModelSpec("whisper", "001", (SkuSpec("Standard", "OpenAI.Standard.whisper", 1, 3, 3),)),
 )
 
@@ -118,8 +162,9 @@ def usages_for(location: str) -> dict[str, tuple[str, int]]:
     for kind in ACCOUNT_KINDS_WITH_MODELS:
         for model in models_for(location, kind):
             for sku in model.skus:
-                found.setdefault(sku.usage_name, (usage_label(model.name, sku.name),
-                                                  sku.default_limit))
+                found.setdefault(
+                    sku.usage_name, (usage_label(model.name, sku.name), sku.default_limit)
+                )
     return found
 
 
@@ -157,8 +202,12 @@ def _sku_json(sku: SkuSpec, deprecation: str) -> dict[str, Any]:
     return {
         "name": sku.name,
         "usageName": sku.usage_name,
-        "capacity": {"minimum": 1, "maximum": sku.max_capacity, "step": 1,
-                     "default": sku.default_capacity},
+        "capacity": {
+            "minimum": 1,
+            "maximum": sku.max_capacity,
+            "step": 1,
+            "default": sku.default_capacity,
+        },
         "deprecationDate": deprecation,
         "rateLimits": [
             {"key": "request", "renewalPeriod": 60, "count": sku.default_capacity},

@@ -112,8 +112,9 @@ def in_subscription(store: Store, sub: str, at: float) -> list[dict[str, Any]]:
     return found
 
 
-def usage_totals(store: Store, sub: str, location: str, at: float,
-                 exclude: str | None = None) -> dict[str, int]:
+def usage_totals(
+    store: Store, sub: str, location: str, at: float, exclude: str | None = None
+) -> dict[str, int]:
     """Σ capacity per usage name of the deployments in a region (optionally minus one)."""
     totals: dict[str, int] = {}
     for doc in in_subscription(store, sub, at):
@@ -134,8 +135,12 @@ def to_json(doc: dict[str, Any], at: float) -> dict[str, Any]:
         {"key": "token", "renewalPeriod": 60, "count": capacity * 1000},
     ]
     body: dict[str, Any] = {
-        "id": doc["id"], "name": doc["name"], "type": TYPE, "sku": doc["sku"],
-        "etag": doc.get("etag"), "systemData": doc.get("systemData") or {},
+        "id": doc["id"],
+        "name": doc["name"],
+        "type": TYPE,
+        "sku": doc["sku"],
+        "etag": doc.get("etag"),
+        "systemData": doc.get("systemData") or {},
         "properties": props,
     }
     if doc.get("tags"):

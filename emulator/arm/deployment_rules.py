@@ -55,22 +55,29 @@ def parse(body: dict[str, Any]) -> DeploymentSpec:
     assert props is not None
     upgrade = rc.opt_str(props, "versionUpgradeOption", "properties.versionUpgradeOption")
     if upgrade is not None and upgrade not in UPGRADE_OPTIONS:
-        raise rc.invalid_content("properties.versionUpgradeOption",
-                                 f"Requested value '{upgrade}' was not found.")
+        raise rc.invalid_content(
+            "properties.versionUpgradeOption", f"Requested value '{upgrade}' was not found."
+        )
     rai = rc.opt_str(props, "raiPolicyName", "properties.raiPolicyName")
-    extra = {k: v for k, v in props.items()
-             if k not in ("model", "provisioningState", "capabilities", "rateLimits",
-                          "currentCapacity")}
+    extra = {
+        k: v
+        for k, v in props.items()
+        if k not in ("model", "provisioningState", "capabilities", "rateLimits", "currentCapacity")
+    }
     extra["versionUpgradeOption"] = upgrade or "OnceNewDefaultVersionAvailable"
     extra["raiPolicyName"] = rai or "Microsoft.DefaultV2"
     return DeploymentSpec(sku_name, capacity, fmt, name, version, extra, rc.tags(body))
 
 
-def resolve(account: dict[str, Any], spec: DeploymentSpec
-            ) -> tuple[catalog.ModelSpec, catalog.SkuSpec, int]:
+def resolve(
+    account: dict[str, Any], spec: DeploymentSpec
+) -> tuple[catalog.ModelSpec, catalog.SkuSpec, int]:
     """The catalog model and SKU for the request, and the capacity to deploy."""
-    candidates = [m for m in catalog.models_for(account["location"], account["kind"])
-                  if m.name.lower() == spec.model_name.lower()]
+    candidates = [
+        m
+        for m in catalog.models_for(account["location"], account["kind"])
+        if m.name.lower() == spec.model_name.lower()
+    ]
     if not candidates or candidates[0].fmt.lower() != spec.model_format.lower():
         raise bad_request(
             "DeploymentModelNotSupported",
@@ -105,12 +112,19 @@ def resolve(account: dict[str, Any], spec: DeploymentSpec
     return model, sku, capacity
 
 
-def check_quota(ctx: RequestContext, account: dict[str, Any], deployment_id: str,
-                model: catalog.ModelSpec, sku: catalog.SkuSpec, capacity: int) -> None:
+def check_quota(
+    ctx: RequestContext,
+    account: dict[str, Any],
+    deployment_id: str,
+    model: catalog.ModelSpec,
+    sku: catalog.SkuSpec,
+    capacity: int,
+) -> None:
     """400 ``InsufficientQuota`` when the region's usage plus ``capacity`` exceeds the limit."""
     sub, loc = account["subscriptionId"], account["location"]
     current = dm.usage_totals(ctx.store, sub, loc, rc.now(), exclude=deployment_id).get(
-        sku.usage_name, 0)
+        sku.usage_name, 0
+    )
     limit = catalog.quota_limit(ctx.store, sub, loc, sku.usage_name)
     if current + capacity > limit:
         label = catalog.usage_label(model.name, sku.name)
@@ -135,8 +149,9 @@ def _require_ready(ctx: RequestContext, account: dict[str, Any], at: float) -> N
         raise rc.request_conflict(account["id"])
 
 
-def put_deployment(ctx: RequestContext, account: dict[str, Any], name: str,
-                   body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+def put_deployment(
+    ctx: RequestContext, account: dict[str, Any], name: str, body: dict[str, Any]
+) -> tuple[dict[str, Any], int]:
     """Create (201) or update (200) a deployment; returns (document, HTTP status)."""
     if not NAME_RE.match(name):
         raise bad_request("InvalidResourceName", f"Resource name '{name}' is invalid.")
@@ -156,23 +171,31 @@ def put_deployment(ctx: RequestContext, account: dict[str, Any], name: str,
     check_quota(ctx, account, did, model, sku, capacity)
     status, kind = (201, "create") if doc is None else (200, "update")
     if doc is None:
-        doc = {"id": did, "name": name, "accountId": account["id"], "createdAt": at,
-               "adminState": None}
+        doc = {
+            "id": did,
+            "name": name,
+            "accountId": account["id"],
+            "createdAt": at,
+            "adminState": None,
+        }
     doc.update(
         sku={"name": sku.name, "capacity": capacity},
         tags=spec.tags or {},
         location=account["location"],
         usageName=sku.usage_name,
-        properties={**spec.extra, "capabilities": model.capabilities(),
-                    "model": {"format": model.fmt, "name": model.name,
-                              "version": model.version}},
+        properties={
+            **spec.extra,
+            "capabilities": model.capabilities(),
+            "model": {"format": model.fmt, "name": model.name, "version": model.version},
+        },
     )
     _commit(ctx, doc, kind, at, account["location"])
     return doc, status
 
 
-def patch_deployment(ctx: RequestContext, account: dict[str, Any], doc: dict[str, Any],
-                     body: dict[str, Any]) -> dict[str, Any]:
+def patch_deployment(
+    ctx: RequestContext, account: dict[str, Any], doc: dict[str, Any], body: dict[str, Any]
+) -> dict[str, Any]:
     """``PATCH`` ``{tags, sku}``: capacity changes are checked against catalog and quota."""
     at = rc.now()
     _require_ready(ctx, account, at)
@@ -184,7 +207,11 @@ def patch_deployment(ctx: RequestContext, account: dict[str, Any], doc: dict[str
         spec = DeploymentSpec(
             rc.opt_str(sku, "name", "sku.name") or doc["sku"]["name"],
             doc["sku"]["capacity"] if capacity is None else capacity,
-            current["format"], current["name"], current["version"], {}, None,
+            current["format"],
+            current["name"],
+            current["version"],
+            {},
+            None,
         )
         model, sku_spec, capacity = resolve(account, spec)
         check_quota(ctx, account, doc["id"], model, sku_spec, capacity)
@@ -196,8 +223,9 @@ def patch_deployment(ctx: RequestContext, account: dict[str, Any], doc: dict[str
     return doc
 
 
-def delete_deployment(ctx: RequestContext, account: dict[str, Any], doc: dict[str, Any]
-                      ) -> dict[str, Any]:
+def delete_deployment(
+    ctx: RequestContext, account: dict[str, Any], doc: dict[str, Any]
+) -> dict[str, Any]:
     """Start deleting a deployment; returns the operation."""
     at = rc.now()
     if am.busy(ctx.store, account, at):
@@ -205,10 +233,12 @@ def delete_deployment(ctx: RequestContext, account: dict[str, Any], doc: dict[st
     return _commit(ctx, doc, "delete", at, account["location"])
 
 
-def _commit(ctx: RequestContext, doc: dict[str, Any], kind: str, at: float, location: str
-            ) -> dict[str, Any]:
-    op = lro.start(ctx, kind=kind, resource_id=doc["id"], resource_type="deployment",
-                   location=location)
+def _commit(
+    ctx: RequestContext, doc: dict[str, Any], kind: str, at: float, location: str
+) -> dict[str, Any]:
+    op = lro.start(
+        ctx, kind=kind, resource_id=doc["id"], resource_type="deployment", location=location
+    )
     doc["op"] = op
     if kind != "delete":
         doc["etag"] = f'"{uuid.uuid4()}"'

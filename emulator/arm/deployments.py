@@ -42,7 +42,8 @@ def _existing(ctx: RequestContext, account: dict[str, Any]) -> dict[str, Any] | 
 
 def _not_found(ctx: RequestContext, account: dict[str, Any]) -> Exception:
     return rc.resource_not_found(
-        f"{_D.rsplit('/', 1)[0]}/{account['name']}/deployments", ctx.params["deployment"],
+        f"{_D.rsplit('/', 1)[0]}/{account['name']}/deployments",
+        ctx.params["deployment"],
         account["resourceGroup"],
     )
 
@@ -110,12 +111,25 @@ async def list_deployment_skus(ctx: RequestContext) -> web.Response:
     if doc is None:
         raise _not_found(ctx, account)
     model = doc["properties"]["model"]
-    specs = [m for m in catalog.models_for(account["location"], account["kind"])
-             if m.name == model["name"] and m.version == model["version"]]
-    value = [{"resourceType": _D, "sku": {"name": s.name},
-              "capacity": {"minimum": 1, "maximum": s.max_capacity, "step": 1,
-                           "default": s.default_capacity}}
-             for m in specs for s in m.skus]
+    specs = [
+        m
+        for m in catalog.models_for(account["location"], account["kind"])
+        if m.name == model["name"] and m.version == model["version"]
+    ]
+    value = [
+        {
+            "resourceType": _D,
+            "sku": {"name": s.name},
+            "capacity": {
+                "minimum": 1,
+                "maximum": s.max_capacity,
+                "step": 1,
+                "default": s.default_capacity,
+            },
+        }
+        for m in specs
+        for s in m.skus
+    ]
     return json_response({"value": value})
 
 
@@ -128,10 +142,12 @@ async def admin_set_state(ctx: RequestContext) -> web.Response:
     body = await ctx.json_object()
     rid = body.get("id")
     state = body.get("provisioningState")
-    if not isinstance(rid, str) or (state is not None and (
-            not isinstance(state, str) or state.lower() not in ADMIN_STATES)):
-        raise bad_request("InvalidSetting",
-                          "expected {'id': str, 'provisioningState': Disabled|Failed|Succeeded}")
+    if not isinstance(rid, str) or (
+        state is not None and (not isinstance(state, str) or state.lower() not in ADMIN_STATES)
+    ):
+        raise bad_request(
+            "InvalidSetting", "expected {'id': str, 'provisioningState': Disabled|Failed|Succeeded}"
+        )
     with ctx.store.transaction():
         doc = ctx.store.get(dm.KIND, rid)
         if doc is None or dm.is_gone(doc, rc.now()):

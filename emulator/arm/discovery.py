@@ -23,23 +23,30 @@ def usages(store: Store, sub: str, location: str) -> list[dict[str, Any]]:
     totals = dm.usage_totals(store, sub, location, at)
     items = []
     for usage, (label, _default) in sorted(catalog.usages_for(location).items()):
-        items.append({
-            "name": {"value": usage, "localizedValue": label},
-            "currentValue": float(totals.get(usage, 0)),
-            "limit": float(catalog.quota_limit(store, sub, location, usage)),
+        items.append(
+            {
+                "name": {"value": usage, "localizedValue": label},
+                "currentValue": float(totals.get(usage, 0)),
+                "limit": float(catalog.quota_limit(store, sub, location, usage)),
+                "unit": "Count",
+                "status": "Included",
+            }
+        )
+    accounts = [
+        d for d in am.live_in(store, f"/subscriptions/{sub}/", at) if d["location"] == location
+    ]
+    items.append(
+        {
+            "name": {
+                "value": catalog.ACCOUNT_COUNT,
+                "localizedValue": "Cognitive Services total account limit",
+            },
+            "currentValue": float(len(accounts)),
+            "limit": float(catalog.quota_limit(store, sub, location, catalog.ACCOUNT_COUNT)),
             "unit": "Count",
             "status": "Included",
-        })
-    accounts = [d for d in am.live_in(store, f"/subscriptions/{sub}/", at)
-                if d["location"] == location]
-    items.append({
-        "name": {"value": catalog.ACCOUNT_COUNT, "localizedValue": "Cognitive Services total "
-                 "account limit"},
-        "currentValue": float(len(accounts)),
-        "limit": float(catalog.quota_limit(store, sub, location, catalog.ACCOUNT_COUNT)),
-        "unit": "Count",
-        "status": "Included",
-    })
+        }
+    )
     return items
 
 
@@ -48,8 +55,11 @@ async def location_models(ctx: RequestContext) -> web.Response:
     sub = rc.subscription_id(ctx)
     rbac.authorize(ctx, f"{NS}/locations/models/read", f"/subscriptions/{sub}")
     loc = rc.normalize_location(ctx.params["loc"])
-    value = [{"kind": kind, "skuName": "S0", "model": catalog.model_json(m)}
-             for kind in catalog.ACCOUNT_KINDS_WITH_MODELS for m in catalog.models_for(loc, kind)]
+    value = [
+        {"kind": kind, "skuName": "S0", "model": catalog.model_json(m)}
+        for kind in catalog.ACCOUNT_KINDS_WITH_MODELS
+        for m in catalog.models_for(loc, kind)
+    ]
     return json_response({"value": value})
 
 
@@ -63,8 +73,9 @@ async def location_usages(ctx: RequestContext) -> web.Response:
 
 def _account(ctx: RequestContext, action: str) -> dict[str, Any]:
     sub = rc.subscription_id(ctx)
-    rbac.authorize(ctx, f"{NS}/accounts/{action}",
-                   am.account_id(sub, ctx.params["rg"], ctx.params["account"]))
+    rbac.authorize(
+        ctx, f"{NS}/accounts/{action}", am.account_id(sub, ctx.params["rg"], ctx.params["account"])
+    )
     return am.require_live(ctx.store, sub, ctx.params["rg"], ctx.params["account"], rc.now())
 
 
@@ -92,9 +103,16 @@ async def resource_skus(ctx: RequestContext) -> web.Response:
     sub = rc.subscription_id(ctx)
     rbac.authorize(ctx, f"{NS}/skus/read", f"/subscriptions/{sub}")
     value = [
-        {"resourceType": "accounts", "name": "S0", "tier": "Standard", "kind": kind,
-         "locations": [loc], "restrictions": []}
-        for kind in ("OpenAI", "AIServices") for loc in sorted(catalog.REGIONS)
+        {
+            "resourceType": "accounts",
+            "name": "S0",
+            "tier": "Standard",
+            "kind": kind,
+            "locations": [loc],
+            "restrictions": [],
+        }
+        for kind in ("OpenAI", "AIServices")
+        for loc in sorted(catalog.REGIONS)
     ]
     return json_response({"value": value})
 
@@ -103,10 +121,16 @@ async def admin_quota(ctx: RequestContext) -> web.Response:
     """``PATCH /_admin/quota`` ``{"location", "usageName", "limit"}``: override a quota limit."""
     body = await ctx.json_object()
     loc, usage, limit = body.get("location"), body.get("usageName"), body.get("limit")
-    if not isinstance(loc, str) or not isinstance(usage, str) or isinstance(limit, bool) \
-            or not isinstance(limit, int) or limit < 0:
-        raise bad_request("InvalidSetting",
-                          "expected {'location': str, 'usageName': str, 'limit': int >= 0}")
+    if (
+        not isinstance(loc, str)
+        or not isinstance(usage, str)
+        or isinstance(limit, bool)
+        or not isinstance(limit, int)
+        or limit < 0
+    ):
+        raise bad_request(
+            "InvalidSetting", "expected {'location': str, 'usageName': str, 'limit': int >= 0}"
+        )
     sub = rc.known_subscription(ctx.store)
     location = rc.normalize_location(loc)
     catalog.set_quota_limit(ctx.store, sub, location, usage, limit)
@@ -115,8 +139,10 @@ async def admin_quota(ctx: RequestContext) -> web.Response:
 
 _S = r"/subscriptions/(?P<sub>[^/]+)"
 _LOC = _S + r"/providers/Microsoft\.CognitiveServices/locations/(?P<loc>[^/]+)"
-_A = _S + r"/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.CognitiveServices/accounts/" \
+_A = (
+    _S + r"/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.CognitiveServices/accounts/"
     r"(?P<account>[^/]+)"
+)
 
 ROUTES = [
     Route("GET", _LOC + r"/models", location_models),

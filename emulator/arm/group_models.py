@@ -37,8 +37,9 @@ def live(ctx: RequestContext, sub: str, name: str, at: float) -> dict[str, Any] 
     return None if rc.group_gone(doc, at) else doc
 
 
-def put_group(ctx: RequestContext, sub: str, name: str, body: dict[str, Any]
-              ) -> tuple[dict[str, Any], int]:
+def put_group(
+    ctx: RequestContext, sub: str, name: str, body: dict[str, Any]
+) -> tuple[dict[str, Any], int]:
     """Create (201) or update (200) a group; location is required and immutable."""
     validate_name(name)
     loc = rc.location(body, "resource group")
@@ -63,8 +64,13 @@ def put_group(ctx: RequestContext, sub: str, name: str, body: dict[str, Any]
     status = 200
     if doc is None:
         status = 201
-        doc = {"id": rc.group_id(sub, name), "name": name, "location": loc, "createdAt": at,
-               "op": None}
+        doc = {
+            "id": rc.group_id(sub, name),
+            "name": name,
+            "location": loc,
+            "createdAt": at,
+            "op": None,
+        }
     doc["tags"] = tags or {}
     doc["managedBy"] = managed_by
     ctx.store.put(rc.GROUP_KIND, doc["id"], doc)
@@ -97,8 +103,14 @@ def delete_group(ctx: RequestContext, sub: str, doc: dict[str, Any]) -> dict[str
     at = rc.now()
     if rc.group_deleting(doc, at):
         return doc["op"]
-    op = lro.start(ctx, kind="delete", resource_id=doc["id"], resource_type="resourceGroup",
-                   location=doc["location"], provider=lro.RESOURCES_PROVIDER)
+    op = lro.start(
+        ctx,
+        kind="delete",
+        resource_id=doc["id"],
+        resource_type="resourceGroup",
+        location=doc["location"],
+        provider=lro.RESOURCES_PROVIDER,
+    )
     doc["op"] = op
     ctx.store.put(rc.GROUP_KIND, doc["id"], doc)
     if not op.get("error"):
@@ -114,8 +126,9 @@ def to_json(doc: dict[str, Any], at: float) -> dict[str, Any]:
         "type": TYPE,
         "location": doc["location"],
         "tags": doc.get("tags") or {},
-        "properties": {"provisioningState": "Deleting" if rc.group_deleting(doc, at)
-                       else "Succeeded"},
+        "properties": {
+            "provisioningState": "Deleting" if rc.group_deleting(doc, at) else "Succeeded"
+        },
     }
     if doc.get("managedBy"):
         body["managedBy"] = doc["managedBy"]

@@ -67,8 +67,11 @@ async def list_groups(ctx: RequestContext) -> web.Response:
     sub = rc.subscription_id(ctx)
     rbac.authorize(ctx, f"{_RG}/read", f"/subscriptions/{sub}")
     at = rc.now()
-    docs = [d for d in ctx.store.list(rc.GROUP_KIND, f"/subscriptions/{sub}/")
-            if not rc.group_gone(d, at)]
+    docs = [
+        d
+        for d in ctx.store.list(rc.GROUP_KIND, f"/subscriptions/{sub}/")
+        if not rc.group_gone(d, at)
+    ]
     return json_response({"value": [gm.to_json(d, at) for d in docs]})
 
 

@@ -32,6 +32,7 @@ IN_PROGRESS_STATE = {
     "purge": "Deleting",
 }
 
+
 def start(
     ctx: RequestContext,
     *,
@@ -94,11 +95,7 @@ def provisioning_state(op: dict[str, Any] | None, at: float | None = None) -> st
 
 def completed_delete(op: dict[str, Any] | None, at: float | None = None) -> bool:
     """Whether ``op`` is a deletion that has finished successfully (the resource is gone)."""
-    return (
-        op is not None
-        and op["kind"] in ("delete", "purge")
-        and status(op, at) == "Succeeded"
-    )
+    return op is not None and op["kind"] in ("delete", "purge") and status(op, at) == "Succeeded"
 
 
 def _api_version(ctx: RequestContext) -> str:

@@ -107,8 +107,9 @@ def tags(body: dict[str, Any]) -> dict[str, str] | None:
         return None
     for key, item in value.items():
         if not isinstance(item, str):
-            raise invalid_content(f"tags.{key}",
-                                  f"Error converting value {item!r} to type 'String'.")
+            raise invalid_content(
+                f"tags.{key}", f"Error converting value {item!r} to type 'String'."
+            )
     return dict(value)
 
 
@@ -211,8 +212,7 @@ def request_conflict(parent_id: str) -> ServiceError:
     )
 
 
-def system_data(ctx: RequestContext, at: float, previous: dict[str, Any] | None
-                ) -> dict[str, Any]:
+def system_data(ctx: RequestContext, at: float, previous: dict[str, Any] | None) -> dict[str, Any]:
     """``systemData`` for a write by the caller (creation fields kept from ``previous``)."""
     who = ctx.principal.client_id if ctx.principal is not None else "unknown"
     stamp = iso(at)

@@ -35,7 +35,9 @@ async def get_subscription(ctx: RequestContext) -> web.Response:
     """``GET /subscriptions/{id}``."""
     if ctx.params["sub"].lower() != ctx.store.get_meta("subscription_id"):
         raise ServiceError(
-            404, "SubscriptionNotFound", f"The subscription '{ctx.params['sub']}' could not be found."
+            404,
+            "SubscriptionNotFound",
+            f"The subscription '{ctx.params['sub']}' could not be found.",
         )
     return json_response(_subscription(ctx))
 
@@ -58,12 +60,19 @@ async def metadata_endpoints(ctx: RequestContext) -> web.Response:
             "resourceManager": base + "/",
             "authentication": {
                 "loginEndpoint": base,
-                "audiences": ["https://management.core.windows.net/", "https://management.azure.com/"],
+                "audiences": [
+                    "https://management.core.windows.net/",
+                    "https://management.azure.com/",
+                ],
                 "tenant": "common",
                 "identityProvider": "AAD",
             },
-            "suffixes": {"storage": "core.windows.net", "keyVaultDns": "vault.azure.net",
-                         "acrLoginServer": "azurecr.io", "sqlServerHostname": "database.windows.net"},
+            "suffixes": {
+                "storage": "core.windows.net",
+                "keyVaultDns": "vault.azure.net",
+                "acrLoginServer": "azurecr.io",
+                "sqlServerHostname": "database.windows.net",
+            },
             "graph": base + "/graph/",
             "graphAudience": "https://graph.windows.net/",
             # The CLI builds a Microsoft Graph client for role commands: keep it on loopback

@@ -124,7 +124,9 @@ async def token(ctx: RequestContext) -> web.Response:
     return json_response(body, headers={"Cache-Control": "no-store"})
 
 
-def _authenticate_client(ctx: RequestContext, client_id: str, form: Any) -> principals.PrincipalRecord:
+def _authenticate_client(
+    ctx: RequestContext, client_id: str, form: Any
+) -> principals.PrincipalRecord:
     secret = str(form.get("client_secret", ""))
     if not client_id:
         auth = ctx.request.headers.get("Authorization", "")
@@ -163,7 +165,9 @@ def _authenticate_client(ctx: RequestContext, client_id: str, form: Any) -> prin
 
 
 ROUTES = [
-    Route("GET", _TENANT + r"/v2\.0/\.well-known/openid-configuration", openid_configuration, "entra"),
+    Route(
+        "GET", _TENANT + r"/v2\.0/\.well-known/openid-configuration", openid_configuration, "entra"
+    ),
     Route("GET", _TENANT + r"/\.well-known/openid-configuration", openid_configuration, "entra"),
     Route("GET", _TENANT + r"/discovery/(?:v2\.0/)?keys", jwks, "entra"),
     Route("POST", _TENANT + r"/oauth2/v2\.0/token", token, "entra"),

@@ -278,4 +278,3 @@ class BetaDialect(Dialect):
 
 GA = GADialect()
 BETA = BetaDialect()
-

@@ -20,8 +20,15 @@ from emulator.realtime.dialects import BETA, GA, Dialect
 REALTIME_DATA_ACTION = "Microsoft.CognitiveServices/accounts/OpenAI/deployments/realtime/action"
 TOKEN_AUDIENCES = ["https://cognitiveservices.azure.com", "https://ai.azure.com"]
 PREVIEW_API_VERSIONS = frozenset(
-    {"2024-10-01-preview", "2024-12-01-preview", "2024-12-17-preview",
-     "2025-01-01-preview", "2025-02-01-preview", "2025-03-01-preview", "2025-04-01-preview"}
+    {
+        "2024-10-01-preview",
+        "2024-12-01-preview",
+        "2024-12-17-preview",
+        "2025-01-01-preview",
+        "2025-02-01-preview",
+        "2025-03-01-preview",
+        "2025-04-01-preview",
+    }
 )
 # The GA protocol version Azure names for realtime (D4, D7). On the preview-style path it
 # selects the GA dialect: that is the URL AzureOpenAI(...).realtime.connect() dials.
@@ -73,7 +80,7 @@ class Directory(Protocol):
         """A deployment view (``name, model_name, model_version, provisioning_state``) or None."""
 
     def verify_token(self, token: str) -> str:
-        """The object id of a valid Entra token for the data plane; raises ``ValueError`` (reason)."""
+        """The object id of a valid data-plane Entra token; raises ``ValueError`` (reason)."""
 
     def may_use_realtime(self, principal_id: str, scope: str) -> bool:
         """Whether RBAC (with the propagation delay) grants the realtime data action at scope."""
@@ -99,7 +106,8 @@ def resolve(req: HandshakeRequest, directory: Directory) -> SessionTarget:
     state = "" if deployment is None else _state(deployment.provisioning_state, directory)
     if state == "Disabled":
         raise ServiceError(
-            403, "DeploymentDisabled",
+            403,
+            "DeploymentDisabled",
             f"The deployment '{deployment_name}' is disabled and cannot serve requests.",
         )
     if deployment is None or state != "Succeeded":
@@ -147,7 +155,8 @@ def _dialect_and_deployment(req: HandshakeRequest) -> tuple[Dialect, str]:
         if api_version is not None:
             # D6: "The api-version query parameter is no longer supported in GA endpoint URLs"
             raise ServiceError(
-                401, "401",
+                401,
+                "401",
                 "The api-version query parameter is not supported on the GA endpoint "
                 "(/openai/v1/realtime). Remove it, or use /openai/realtime for preview versions.",
             )
@@ -165,7 +174,9 @@ def _dialect_and_deployment(req: HandshakeRequest) -> tuple[Dialect, str]:
     return (GA if api_version in GA_API_VERSIONS else BETA), deployment
 
 
-def _authenticate(req: HandshakeRequest, account: Any, directory: Directory) -> tuple[str, str | None]:
+def _authenticate(
+    req: HandshakeRequest, account: Any, directory: Directory
+) -> tuple[str, str | None]:
     key = _header(req.headers, "api-key") or req.param("api-key")
     bearer = _bearer(_header(req.headers, "authorization") or req.param("authorization") or "")
     if key is None and bearer is not None and req.path_kind == "ga" and "." not in bearer:
@@ -174,12 +185,14 @@ def _authenticate(req: HandshakeRequest, account: Any, directory: Directory) -> 
     if key is not None:
         if getattr(account, "disable_local_auth", False):
             raise ServiceError(
-                403, "AuthenticationTypeDisabled",
+                403,
+                "AuthenticationTypeDisabled",
                 "Key based authentication is disabled for this resource.",
             )
         if not any(_same(key, k) for k in (account.key1, account.key2) if k):
             raise ServiceError(
-                401, "401",
+                401,
+                "401",
                 "Access denied due to invalid subscription key or wrong API endpoint. Make sure "
                 "to provide a valid key for an active subscription and use a correct regional "
                 "API endpoint for your resource.",
@@ -187,7 +200,8 @@ def _authenticate(req: HandshakeRequest, account: Any, directory: Directory) -> 
         return "key", None
     if bearer is None:
         raise ServiceError(
-            401, "401",
+            401,
+            "401",
             "Access denied due to missing subscription key. Make sure to include subscription "
             "key when making requests to an API.",
         )
@@ -195,15 +209,19 @@ def _authenticate(req: HandshakeRequest, account: Any, directory: Directory) -> 
         principal = directory.verify_token(bearer)
     except ValueError as exc:
         raise ServiceError(
-            401, "401",
+            401,
+            "401",
             "Unauthorized. Access token is missing, invalid, audience is incorrect "
             "(https://cognitiveservices.azure.com), or have expired.",
-            headers={"WWW-Authenticate": f'Bearer error="invalid_token", '
-                                         f'error_description="{_quote(str(exc))}"'},
+            headers={
+                "WWW-Authenticate": f'Bearer error="invalid_token", '
+                f'error_description="{_quote(str(exc))}"'
+            },
         ) from None
     if not directory.may_use_realtime(principal, account.id):
         raise ServiceError(
-            401, "PermissionDenied",
+            401,
+            "PermissionDenied",
             f"The principal `{principal}` lacks the required data action "
             f"`{REALTIME_DATA_ACTION}` to perform `{req.method_path}` operation.",
         )
@@ -234,4 +252,3 @@ def _same(a: str, b: str) -> bool:
 
 def _quote(text: str) -> str:
     return text.replace("\\", "").replace('"', "'")
-

@@ -50,11 +50,19 @@ class Item:
 
     def wire(self, dialect: Dialect, *, with_audio: bool = False) -> dict[str, Any]:
         """The item as the dialect shows it (raw audio only on ``retrieve``)."""
-        base: dict[str, Any] = {"id": self.id, "type": self.type, "object": "realtime.item",
-                                "status": self.status}
+        base: dict[str, Any] = {
+            "id": self.id,
+            "type": self.type,
+            "object": "realtime.item",
+            "status": self.status,
+        }
         if self.type == "function_call":
-            return {**base, "call_id": self.call_id, "name": self.name,
-                    "arguments": self.arguments or ""}
+            return {
+                **base,
+                "call_id": self.call_id,
+                "name": self.name,
+                "arguments": self.arguments or "",
+            }
         if self.type == "function_call_output":
             return {**base, "call_id": self.call_id, "output": self.output or ""}
         content = [self._part_wire(part, dialect, with_audio) for part in self.parts]
@@ -138,11 +146,14 @@ class Conversation:
 
 
 _TEXT = p.obj({"type": p.string, "text": p.string}, ("type", "text"))
-_AUDIO = p.obj({"type": p.string, "audio": p.string, "transcript": p.nullable(p.string)},
-               ("type",))
+_AUDIO = p.obj({"type": p.string, "audio": p.string, "transcript": p.nullable(p.string)}, ("type",))
 _IMAGE = p.obj({"type": p.string, "image_url": p.string, "detail": p.string}, ("type",))
-_COMMON = {"id": p.string, "type": p.string, "object": p.one_of("realtime.item"),
-           "status": p.one_of("completed", "incomplete", "in_progress")}
+_COMMON = {
+    "id": p.string,
+    "type": p.string,
+    "object": p.one_of("realtime.item"),
+    "status": p.one_of("completed", "incomplete", "in_progress"),
+}
 
 
 def parse_client_item(raw: Any, dialect: Dialect, decode_audio: Any) -> Item:
@@ -157,26 +168,44 @@ def parse_client_item(raw: Any, dialect: Dialect, decode_audio: Any) -> Item:
     kind = p.one_of("message", "function_call", "function_call_output")(raw["type"], "item.type")
     item_id = raw.get("id") or new_id("item")
     if kind == "function_call":
-        body = p.obj({**_COMMON, "call_id": p.string, "name": p.string, "arguments": p.string},
-                     ("name",))(raw, "item")
-        return Item(item_id, kind, call_id=body.get("call_id") or new_id("call"),
-                    name=body["name"], arguments=body.get("arguments", ""))
+        body = p.obj(
+            {**_COMMON, "call_id": p.string, "name": p.string, "arguments": p.string}, ("name",)
+        )(raw, "item")
+        return Item(
+            item_id,
+            kind,
+            call_id=body.get("call_id") or new_id("call"),
+            name=body["name"],
+            arguments=body.get("arguments", ""),
+        )
     if kind == "function_call_output":
-        body = p.obj({**_COMMON, "call_id": p.string, "output": p.string},
-                     ("call_id", "output"))(raw, "item")
+        body = p.obj({**_COMMON, "call_id": p.string, "output": p.string}, ("call_id", "output"))(
+            raw, "item"
+        )
         return Item(item_id, kind, call_id=body["call_id"], output=body["output"])
-    body = p.obj({**_COMMON, "role": p.one_of("user", "assistant", "system"),
-                  "content": p.array(p.any_json)}, ("role", "content"))(raw, "item")
-    parts = [_parse_part(part, body["role"], dialect, decode_audio, f"item.content[{i}]")
-             for i, part in enumerate(body["content"])]
+    body = p.obj(
+        {
+            **_COMMON,
+            "role": p.one_of("user", "assistant", "system"),
+            "content": p.array(p.any_json),
+        },
+        ("role", "content"),
+    )(raw, "item")
+    parts = [
+        _parse_part(part, body["role"], dialect, decode_audio, f"item.content[{i}]")
+        for i, part in enumerate(body["content"])
+    ]
     return Item(item_id, kind, role=body["role"], parts=parts)
 
 
 def _parse_part(raw: Any, role: str, dialect: Dialect, decode_audio: Any, param: str) -> Part:
     if not isinstance(raw, dict):
         raise p.wrong_type(param, "an object", raw)
-    allowed = {"user": ("input_text", "input_audio", "input_image"), "system": ("input_text",),
-               "assistant": (dialect.text_part,)}[role]
+    allowed = {
+        "user": ("input_text", "input_audio", "input_image"),
+        "system": ("input_text",),
+        "assistant": (dialect.text_part,),
+    }[role]
     if "type" not in raw:
         raise p.missing(f"{param}.type")
     kind = p.one_of(*allowed)(raw["type"], f"{param}.type")
@@ -195,4 +224,6 @@ def decode_base64(value: str, param: str) -> bytes:
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise p.ParamError("invalid_value", f"Invalid '{param}': not valid base64.", param) from None
+        raise p.ParamError(
+            "invalid_value", f"Invalid '{param}': not valid base64.", param
+        ) from None

@@ -210,14 +210,19 @@ def metadata(value: Any, param: str) -> dict[str, str] | None:
     if not isinstance(value, dict):
         raise wrong_type(param, "an object", value)
     if len(value) > 16:
-        raise ParamError("object_above_max_properties",
-                         f"Invalid '{param}': too many properties (maximum 16).", param)
+        raise ParamError(
+            "object_above_max_properties",
+            f"Invalid '{param}': too many properties (maximum 16).",
+            param,
+        )
     for key, item in value.items():
         if len(key) > 64:
             raise ParamError("invalid_value", f"Invalid '{param}': key longer than 64.", param)
         string(item, f"{param}.{key}")
         if len(item) > 512:
-            raise ParamError("string_above_max_length",
-                             f"Invalid '{param}.{key}': string too long (maximum 512).",
-                             f"{param}.{key}")
+            raise ParamError(
+                "string_above_max_length",
+                f"Invalid '{param}.{key}': string too long (maximum 512).",
+                f"{param}.{key}",
+            )
     return dict(value)

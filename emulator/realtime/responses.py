@@ -68,8 +68,9 @@ class ResponseRun:
         self.previous_item_id = previous_item_id
         self.input_text_tokens, self.input_audio_tokens = input_usage
         part = Part("audio", transcript="") if settings.audio else Part("text", text="")
-        self.item = Item(new_id("item"), "message", role="assistant", parts=[part],
-                         status="in_progress")
+        self.item = Item(
+            new_id("item"), "message", role="assistant", parts=[part], status="in_progress"
+        )
         self.status = "in_progress"
         self.finished = False
         self.ready = False
@@ -87,13 +88,26 @@ class ResponseRun:
     # -- lifecycle ---------------------------------------------------------------------------
     def opening(self) -> list[dict[str, Any]]:
         """``response.created`` through ``response.content_part.added``."""
-        events = [event("response.created", response=self._response(usage=None)),
-                  event("response.output_item.added", response_id=self.id, output_index=0,
-                        item=self.item.wire(self.dialect))]
+        events = [
+            event("response.created", response=self._response(usage=None)),
+            event(
+                "response.output_item.added",
+                response_id=self.id,
+                output_index=0,
+                item=self.item.wire(self.dialect),
+            ),
+        ]
         if self.in_conversation:
-            name = "conversation.item.added" if self.dialect.name == "ga" else "conversation.item.created"
-            events.append(event(name, previous_item_id=self.previous_item_id,
-                                item=self.item.wire(self.dialect)))
+            name = (
+                "conversation.item.added"
+                if self.dialect.name == "ga"
+                else "conversation.item.created"
+            )
+            events.append(
+                event(
+                    name, previous_item_id=self.previous_item_id, item=self.item.wire(self.dialect)
+                )
+            )
         events.append(event("response.content_part.added", **self._where(), part=self._part_wire()))
         return events
 
@@ -115,10 +129,17 @@ class ResponseRun:
         for index, chunk in enumerate(chunks):
             # transcript leads the audio it describes, as in Azure's captures
             target = math.ceil(len(words) * (index + 1) / len(chunks))
-            batch = [self._text_delta(self.dialect.transcript_delta, w) for w in words[emitted:target]]
+            batch = [
+                self._text_delta(self.dialect.transcript_delta, w) for w in words[emitted:target]
+            ]
             emitted = target
-            batch.append(event(self.dialect.audio_delta, **self._where(),
-                               delta=base64.b64encode(chunk).decode()))
+            batch.append(
+                event(
+                    self.dialect.audio_delta,
+                    **self._where(),
+                    delta=base64.b64encode(chunk).decode(),
+                )
+            )
             self._audio_seconds += len(chunk) / bytes_per_ms / 1000
             self._queue.append(batch)
         if not chunks and words:
@@ -174,18 +195,34 @@ class ResponseRun:
         else:
             events.append(event(self.dialect.text_done, **self._where(), text=text))
         events.append(event("response.content_part.done", **self._where(), part=self._part_wire()))
-        events.append(event("response.output_item.done", response_id=self.id, output_index=0,
-                            item=self.item.wire(self.dialect)))
+        events.append(
+            event(
+                "response.output_item.done",
+                response_id=self.id,
+                output_index=0,
+                item=self.item.wire(self.dialect),
+            )
+        )
         if self.in_conversation and self.dialect.name == "ga":
-            events.append(event("conversation.item.done", previous_item_id=self.previous_item_id,
-                                item=self.item.wire(self.dialect)))
-        events.append(event("response.done",
-                            response=self._response(usage=self._usage(), details=details)))
+            events.append(
+                event(
+                    "conversation.item.done",
+                    previous_item_id=self.previous_item_id,
+                    item=self.item.wire(self.dialect),
+                )
+            )
+        events.append(
+            event("response.done", response=self._response(usage=self._usage(), details=details))
+        )
         return events
 
     def _where(self) -> dict[str, Any]:
-        return {"response_id": self.id, "item_id": self.item.id, "output_index": 0,
-                "content_index": 0}
+        return {
+            "response_id": self.id,
+            "item_id": self.item.id,
+            "output_index": 0,
+            "content_index": 0,
+        }
 
     def _part_wire(self) -> dict[str, Any]:
         part = self.item.parts[0]
@@ -193,8 +230,9 @@ class ResponseRun:
             return {"type": "audio", "transcript": part.transcript or ""}
         return {"type": "text", "text": part.text or ""}
 
-    def _response(self, usage: dict[str, Any] | None,
-                  details: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _response(
+        self, usage: dict[str, Any] | None, details: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         output = [self.item.wire(self.dialect)] if usage is not None else []
         return {
             "object": "realtime.response",
@@ -220,7 +258,10 @@ class ResponseRun:
         if self.dialect.name == "ga":
             input_details["image_tokens"] = 0
             input_details["cached_tokens_details"] = {
-                "text_tokens": 0, "audio_tokens": 0, "image_tokens": 0}
+                "text_tokens": 0,
+                "audio_tokens": 0,
+                "image_tokens": 0,
+            }
         return {
             "total_tokens": in_total + out_text + out_audio,
             "input_tokens": in_total,

@@ -10,7 +10,18 @@ from __future__ import annotations
 
 from emulator.realtime import params as p
 
-GA_VOICES = ("alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar")
+GA_VOICES = (
+    "alloy",
+    "ash",
+    "ballad",
+    "coral",
+    "echo",
+    "sage",
+    "shimmer",
+    "verse",
+    "marin",
+    "cedar",
+)
 BETA_FORMATS = ("pcm16", "g711_ulaw", "g711_alaw")
 TRANSCRIPTION = p.nullable(p.obj({"model": p.string, "language": p.string, "prompt": p.string}))
 NOISE_REDUCTION = p.nullable(p.obj({"type": p.one_of("near_field", "far_field")}))
@@ -24,9 +35,13 @@ FUNCTION_TOOL = p.obj(
     required=("type", "name"),
 )
 TRACING = p.nullable(
-    lambda v, param: p.one_of("auto")(v, param)
-    if isinstance(v, str)
-    else p.obj({"workflow_name": p.string, "group_id": p.string, "metadata": p.any_json})(v, param)
+    lambda v, param: (
+        p.one_of("auto")(v, param)
+        if isinstance(v, str)
+        else p.obj({"workflow_name": p.string, "group_id": p.string, "metadata": p.any_json})(
+            v, param
+        )
+    )
 )
 PROMPT = p.nullable(
     p.obj({"id": p.string, "version": p.nullable(p.string), "variables": p.any_json}, ("id",))
@@ -200,9 +215,7 @@ GA_RESPONSE = p.obj(
         "output_modalities": _ga_modalities,
         "max_output_tokens": p.token_limit,
         "prompt": PROMPT,
-        "audio": p.obj(
-            {"output": p.obj({"format": _ga_format, "voice": p.one_of(*GA_VOICES)})}
-        ),
+        "audio": p.obj({"output": p.obj({"format": _ga_format, "voice": p.one_of(*GA_VOICES)})}),
     }
 )
 BETA_RESPONSE = p.obj(

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from emulator.realtime import params as p
+from emulator.realtime.client_events import CLIENT_EVENTS, Job, Synthesize, Transcribe
 from emulator.realtime.engine import Speech, VadStream
 from emulator.realtime.handshake import SessionTarget
 from emulator.realtime.ids import event, new_id
@@ -25,61 +25,18 @@ MAX_APPEND_BASE64 = 15 * 1024 * 1024
 MIN_COMMIT_MS = 100.0
 PCM_BYTES_PER_MS = 48.0  # PCM16 mono 24 kHz
 
-_EVENT_ID = p.nullable(p.string)
-_CLIENT_EVENTS: dict[str, p.Validator] = {
-    "session.update": p.obj({"type": p.string, "event_id": _EVENT_ID, "session": p.any_json},
-                            ("session",)),
-    "input_audio_buffer.append": p.obj({"type": p.string, "event_id": _EVENT_ID,
-                                        "audio": p.string}, ("audio",)),
-    "input_audio_buffer.commit": p.obj({"type": p.string, "event_id": _EVENT_ID}),
-    "input_audio_buffer.clear": p.obj({"type": p.string, "event_id": _EVENT_ID}),
-    "conversation.item.create": p.obj({"type": p.string, "event_id": _EVENT_ID,
-                                       "previous_item_id": p.nullable(p.string),
-                                       "item": p.any_json}, ("item",)),
-    "conversation.item.retrieve": p.obj({"type": p.string, "event_id": _EVENT_ID,
-                                         "item_id": p.string}, ("item_id",)),
-    "conversation.item.delete": p.obj({"type": p.string, "event_id": _EVENT_ID,
-                                       "item_id": p.string}, ("item_id",)),
-    "conversation.item.truncate": p.obj(
-        {"type": p.string, "event_id": _EVENT_ID, "item_id": p.string,
-         "content_index": p.number(0, integer=True), "audio_end_ms": p.number(0, integer=True)},
-        ("item_id", "content_index", "audio_end_ms")),
-    "response.create": p.obj({"type": p.string, "event_id": _EVENT_ID,
-                              "response": p.any_json}),
-    "response.cancel": p.obj({"type": p.string, "event_id": _EVENT_ID,
-                              "response_id": p.string}),
-    "output_audio_buffer.clear": p.obj({"type": p.string, "event_id": _EVENT_ID}),
-}
-
-
-@dataclass(frozen=True)
-class Transcribe:
-    """Recognise a committed user audio item."""
-
-    id: str
-    item_id: str
-    pcm: bytes
-    emit_events: bool
-
-
-@dataclass(frozen=True)
-class Synthesize:
-    """Speak a response's reply text."""
-
-    id: str
-    response_id: str
-    text: str
-    voice: str
-
-
-Job = Transcribe | Synthesize
-
 
 class RealtimeSession:
     """One realtime conversation in the target's dialect."""
 
-    def __init__(self, target: SessionTarget, speech: Speech, *, now: float,
-                 session_seconds: float = SESSION_SECONDS) -> None:
+    def __init__(
+        self,
+        target: SessionTarget,
+        speech: Speech,
+        *,
+        now: float,
+        session_seconds: float = SESSION_SECONDS,
+    ) -> None:
         self.target = target
         self.dialect = target.dialect
         self.speech = speech
@@ -133,12 +90,16 @@ class RealtimeSession:
         """Report a finished job: transcript text, or synthesised PCM16 24 kHz."""
         if isinstance(job, Transcribe):
             self._transcribed(job, str(result))
-        elif self.active is not None and self.active.id == job.response_id and \
-                not self.active.finished:
+        elif (
+            self.active is not None
+            and self.active.id == job.response_id
+            and not self.active.finished
+        ):
             fmt = self.active.settings.audio_format
             self.active.item.parts[0].audio = result  # kept for truncate/retrieve
-            self.active.set_reply(job.text, self.speech.encode(fmt, result),
-                                  self.speech.bytes_per_ms(fmt))
+            self.active.set_reply(
+                job.text, self.speech.encode(fmt, result), self.speech.bytes_per_ms(fmt)
+            )
             self._spoken = True
 
     def job_failed(self, job: Job, message: str) -> None:
@@ -148,11 +109,19 @@ class RealtimeSession:
             if item is not None:
                 item.parts[0].transcript = ""
             if job.emit_events:
-                self._emit(event("conversation.item.input_audio_transcription.failed",
-                                 item_id=job.item_id, content_index=0,
-                                 error={"type": "transcription_error",
-                                        "code": "audio_unintelligible", "message": message,
-                                        "param": None}))
+                self._emit(
+                    event(
+                        "conversation.item.input_audio_transcription.failed",
+                        item_id=job.item_id,
+                        content_index=0,
+                        error={
+                            "type": "transcription_error",
+                            "code": "audio_unintelligible",
+                            "message": message,
+                            "param": None,
+                        },
+                    )
+                )
             self._advance_reply()
         elif self.active is not None and self.active.id == job.response_id:
             self.active.set_reply(job.text, None, PCM_BYTES_PER_MS)
@@ -162,8 +131,9 @@ class RealtimeSession:
         if self.closed:
             return
         self._cancel_active("client_cancelled")
-        self._error("session_expired",
-                    "Your session hit the maximum duration of 30 minutes.", None, None)
+        self._error(
+            "session_expired", "Your session hit the maximum duration of 30 minutes.", None, None
+        )
         self.closed = True
 
     def receive_text(self, raw: str) -> None:
@@ -173,8 +143,12 @@ class RealtimeSession:
         try:
             message = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            self._error("invalid_json", "We could not parse the JSON body of your request. "
-                        f"({exc.msg}).", None, None)
+            self._error(
+                "invalid_json",
+                f"We could not parse the JSON body of your request. ({exc.msg}).",
+                None,
+                None,
+            )
             return
         if not isinstance(message, dict):
             self._error("invalid_event", "Event must be a JSON object.", None, None)
@@ -186,9 +160,9 @@ class RealtimeSession:
             return
         try:
             p.string(kind, "type")
-            validator = _CLIENT_EVENTS.get(kind)
+            validator = CLIENT_EVENTS.get(kind)
             if validator is None:
-                p.one_of(*_CLIENT_EVENTS)(kind, "type")
+                p.one_of(*CLIENT_EVENTS)(kind, "type")
                 return
             body = validator(message, "")
             getattr(self, "_on_" + kind.replace(".", "_"))(body)
@@ -197,8 +171,9 @@ class RealtimeSession:
 
     def receive_binary(self) -> None:
         """Binary frames are not part of the protocol."""
-        self._error("invalid_event", "Binary frames are not supported; send JSON text frames.",
-                    None, None)
+        self._error(
+            "invalid_event", "Binary frames are not supported; send JSON text frames.", None, None
+        )
 
     # -- client events ------------------------------------------------------------------------
     def _on_session_update(self, body: dict[str, Any]) -> None:
@@ -206,9 +181,11 @@ class RealtimeSession:
         merged = self.dialect.merge(self.config, patch)
         if self._spoken and self._voice(merged) != self._voice(self.config):
             param = "session.audio.output.voice" if self.dialect.name == "ga" else "session.voice"
-            raise p.ParamError("cannot_update_voice",
-                               "Cannot update a conversation's voice if assistant audio is "
-                               "present.", param)
+            raise p.ParamError(
+                "cannot_update_voice",
+                "Cannot update a conversation's voice if assistant audio is present.",
+                param,
+            )
         if self.dialect.turn_detection(merged) != self.dialect.turn_detection(self.config):
             self._vad = None
         self.config = merged
@@ -217,9 +194,13 @@ class RealtimeSession:
     def _on_input_audio_buffer_append(self, body: dict[str, Any]) -> None:
         audio = body["audio"]
         if len(audio) > MAX_APPEND_BASE64:
-            raise p.ParamError("invalid_value", f"Invalid 'audio': audio chunk too large. Expected "
-                               f"at most {MAX_APPEND_BASE64} characters of base64 per event, "
-                               f"but got {len(audio)}.", "audio")
+            raise p.ParamError(
+                "invalid_value",
+                f"Invalid 'audio': audio chunk too large. Expected "
+                f"at most {MAX_APPEND_BASE64} characters of base64 per event, "
+                f"but got {len(audio)}.",
+                "audio",
+            )
         fmt = self.dialect.input_format(self.config)
         if self._decoder is None or self._decoder[0] != fmt:
             self._decoder = (fmt, self.speech.decoder(fmt))
@@ -229,7 +210,9 @@ class RealtimeSession:
         if turn is None:
             return
         if self._vad is None:
-            start_ms = int(self._buffer_start_ms + (len(self._buffer) - len(pcm)) / PCM_BYTES_PER_MS)
+            start_ms = int(
+                self._buffer_start_ms + (len(self._buffer) - len(pcm)) / PCM_BYTES_PER_MS
+            )
             self._vad = self.speech.vad(turn, start_ms)
         for kind, ms in self._vad.feed(pcm):
             if kind == "start":
@@ -240,10 +223,13 @@ class RealtimeSession:
     def _on_input_audio_buffer_commit(self, body: dict[str, Any]) -> None:
         have_ms = len(self._buffer) / PCM_BYTES_PER_MS
         if have_ms < MIN_COMMIT_MS:
-            raise p.ParamError("input_audio_buffer_commit_empty",
-                               "Error committing input audio buffer: buffer too small. Expected "
-                               f"at least 100ms of audio, but buffer only has {have_ms:.2f}ms of "
-                               "audio.", None)
+            raise p.ParamError(
+                "input_audio_buffer_commit_empty",
+                "Error committing input audio buffer: buffer too small. Expected "
+                f"at least 100ms of audio, but buffer only has {have_ms:.2f}ms of "
+                "audio.",
+                None,
+            )
         self._commit(self._speech_item or new_id("item"), bytes(self._buffer))
 
     def _on_input_audio_buffer_clear(self, body: dict[str, Any]) -> None:
@@ -255,20 +241,33 @@ class RealtimeSession:
 
     def _on_conversation_item_create(self, body: dict[str, Any]) -> None:
         fmt = self.dialect.input_format(self.config)
-        item = parse_client_item(body["item"], self.dialect, lambda raw: self.speech.decode(fmt, raw))
+        item = parse_client_item(
+            body["item"], self.dialect, lambda raw: self.speech.decode(fmt, raw)
+        )
         if self.conversation.find(item.id) is not None:
-            raise p.ParamError("item_create_duplicate_item_id",
-                               f"Item with id '{item.id}' already exists.", "item.id")
+            raise p.ParamError(
+                "item_create_duplicate_item_id",
+                f"Item with id '{item.id}' already exists.",
+                "item.id",
+            )
         previous = self.conversation.insert(item, body.get("previous_item_id"))
         self._announce_item(item, previous)
         for part in item.parts:
             if part.kind == "audio" and part.transcript is None:
-                self._jobs.append(Transcribe(new_id("job"), item.id, part.audio or b"",
-                                             self.dialect.transcription(self.config) is not None))
+                self._jobs.append(
+                    Transcribe(
+                        new_id("job"),
+                        item.id,
+                        part.audio or b"",
+                        self.dialect.transcription(self.config) is not None,
+                    )
+                )
 
     def _on_conversation_item_retrieve(self, body: dict[str, Any]) -> None:
         item = self._item(body["item_id"], "item_retrieve_invalid_item_id")
-        self._emit(event("conversation.item.retrieved", item=item.wire(self.dialect, with_audio=True)))
+        self._emit(
+            event("conversation.item.retrieved", item=item.wire(self.dialect, with_audio=True))
+        )
 
     def _on_conversation_item_delete(self, body: dict[str, Any]) -> None:
         item = self._item(body["item_id"], "item_delete_invalid_item_id")
@@ -278,49 +277,72 @@ class RealtimeSession:
     def _on_conversation_item_truncate(self, body: dict[str, Any]) -> None:
         item = self._item(body["item_id"], "item_truncate_invalid_item_id")
         if item.role != "assistant" or not item.parts or item.parts[0].kind != "audio":
-            raise p.ParamError("item_truncate_invalid_item_id",
-                               "Only assistant messages with audio can be truncated.", "item_id")
+            raise p.ParamError(
+                "item_truncate_invalid_item_id",
+                "Only assistant messages with audio can be truncated.",
+                "item_id",
+            )
         if body["content_index"] != 0:
-            raise p.ParamError("invalid_value", "Invalid 'content_index': no such content part.",
-                               "content_index")
+            raise p.ParamError(
+                "invalid_value", "Invalid 'content_index': no such content part.", "content_index"
+            )
         part = item.parts[0]
         length_ms = len(part.audio or b"") / PCM_BYTES_PER_MS
         if body["audio_end_ms"] > length_ms:
-            raise p.ParamError("invalid_value", f"Audio content of {length_ms:.0f}ms is already "
-                               f"shorter than {body['audio_end_ms']}ms", "audio_end_ms")
+            raise p.ParamError(
+                "invalid_value",
+                f"Audio content of {length_ms:.0f}ms is already "
+                f"shorter than {body['audio_end_ms']}ms",
+                "audio_end_ms",
+            )
         part.audio = (part.audio or b"")[: int(body["audio_end_ms"] * PCM_BYTES_PER_MS)]
         part.transcript = ""
-        self._emit(event("conversation.item.truncated", item_id=item.id, content_index=0,
-                         audio_end_ms=body["audio_end_ms"]))
+        self._emit(
+            event(
+                "conversation.item.truncated",
+                item_id=item.id,
+                content_index=0,
+                audio_end_ms=body["audio_end_ms"],
+            )
+        )
 
     def _on_response_create(self, body: dict[str, Any]) -> None:
         params = self.dialect.validate_response(body.get("response") or {})
         if self.active is not None:
-            raise p.ParamError("conversation_already_has_active_response",
-                               "Conversation already has an active response in progress: "
-                               f"{self.active.id}. Wait until the response is finished before "
-                               "creating a new one.", None)
+            raise p.ParamError(
+                "conversation_already_has_active_response",
+                "Conversation already has an active response in progress: "
+                f"{self.active.id}. Wait until the response is finished before "
+                "creating a new one.",
+                None,
+            )
         self._start_response(params)
 
     def _on_response_cancel(self, body: dict[str, Any]) -> None:
         wanted = body.get("response_id")
         if self.active is None or (wanted and wanted != self.active.id):
-            raise p.ParamError("response_cancel_not_active",
-                               "Cancellation failed: no active response found", None)
+            raise p.ParamError(
+                "response_cancel_not_active", "Cancellation failed: no active response found", None
+            )
         self._cancel_active("client_cancelled")
 
     def _on_output_audio_buffer_clear(self, body: dict[str, Any]) -> None:
-        raise p.ParamError("invalid_request_error",
-                           "output_audio_buffer.clear is only supported for WebRTC and SIP "
-                           "sessions.", "type")
+        raise p.ParamError(
+            "invalid_request_error",
+            "output_audio_buffer.clear is only supported for WebRTC and SIP sessions.",
+            "type",
+        )
 
     # -- audio input ---------------------------------------------------------------------------
     def _speech_started(self, turn: dict[str, Any], ms: int) -> None:
         start = max(int(self._buffer_start_ms), ms)  # ms includes the prefix padding
         self._speech_item = new_id("item")
         self._speech_start_ms = start
-        self._emit(event("input_audio_buffer.speech_started", audio_start_ms=start,
-                         item_id=self._speech_item))
+        self._emit(
+            event(
+                "input_audio_buffer.speech_started", audio_start_ms=start, item_id=self._speech_item
+            )
+        )
         if self.active is not None and turn.get("interrupt_response", True):
             self._cancel_active("turn_detected")
 
@@ -346,11 +368,15 @@ class RealtimeSession:
             self._vad.reset()
         item = Item(item_id, "message", role="user", parts=[Part("audio", audio=pcm)])
         previous = self.conversation.insert(item, None)
-        self._emit(event("input_audio_buffer.committed", previous_item_id=previous,
-                         item_id=item_id))
+        self._emit(
+            event("input_audio_buffer.committed", previous_item_id=previous, item_id=item_id)
+        )
         self._announce_item(item, previous)
-        self._jobs.append(Transcribe(new_id("job"), item_id, pcm,
-                                     self.dialect.transcription(self.config) is not None))
+        self._jobs.append(
+            Transcribe(
+                new_id("job"), item_id, pcm, self.dialect.transcription(self.config) is not None
+            )
+        )
 
     def _transcribed(self, job: Transcribe, text: str) -> None:
         item = self.conversation.find(job.item_id)
@@ -360,21 +386,36 @@ class RealtimeSession:
                     part.transcript = text
         if job.emit_events:
             seconds = round(len(job.pcm) / PCM_BYTES_PER_MS / 1000, 3)
-            self._emit(event("conversation.item.input_audio_transcription.delta",
-                             item_id=job.item_id, content_index=0, delta=text))
-            self._emit(event("conversation.item.input_audio_transcription.completed",
-                             item_id=job.item_id, content_index=0, transcript=text,
-                             usage={"type": "duration", "seconds": seconds}))
+            self._emit(
+                event(
+                    "conversation.item.input_audio_transcription.delta",
+                    item_id=job.item_id,
+                    content_index=0,
+                    delta=text,
+                )
+            )
+            self._emit(
+                event(
+                    "conversation.item.input_audio_transcription.completed",
+                    item_id=job.item_id,
+                    content_index=0,
+                    transcript=text,
+                    usage={"type": "duration", "seconds": seconds},
+                )
+            )
         self._advance_reply()
 
     # -- responses -----------------------------------------------------------------------------
     def _start_response(self, params: dict[str, Any]) -> None:
         settings = self.dialect.output_settings(self.config, params)
         in_conversation = settings.conversation != "none"
-        run = ResponseRun(self.dialect, settings,
-                          conversation_id=self.conversation.id if in_conversation else None,
-                          previous_item_id=self.conversation.last_id() if in_conversation else None,
-                          input_usage=self._input_usage())
+        run = ResponseRun(
+            self.dialect,
+            settings,
+            conversation_id=self.conversation.id if in_conversation else None,
+            previous_item_id=self.conversation.last_id() if in_conversation else None,
+            input_usage=self._input_usage(),
+        )
         source = self._reply_source(params)
         if in_conversation:
             self.conversation.insert(run.item, None)
@@ -392,8 +433,11 @@ class RealtimeSession:
                     if item is not None and item.role == "user":
                         return ("item", item.id)
                 elif isinstance(raw, dict) and raw.get("role") == "user":
-                    texts = [c.get("text") or c.get("transcript") or "" for c in
-                             raw.get("content", []) if isinstance(c, dict)]
+                    texts = [
+                        c.get("text") or c.get("transcript") or ""
+                        for c in raw.get("content", [])
+                        if isinstance(c, dict)
+                    ]
                     return ("text", " ".join(texts))
             return ("text", "")
         for item in reversed(self.conversation.items):
@@ -428,7 +472,6 @@ class RealtimeSession:
         self._finish_active()
 
     def _finish_active(self) -> None:
-        run = self.active
         self.active = None
         self._pending_reply = None
 
@@ -463,9 +506,18 @@ class RealtimeSession:
         return str(config["voice"])
 
     def _error(self, code: str, message: str, param: str | None, client_id: str | None) -> None:
-        self._emit(event("error", error={"type": "invalid_request_error", "code": code,
-                                         "message": message, "param": param,
-                                         "event_id": client_id}))
+        self._emit(
+            event(
+                "error",
+                error={
+                    "type": "invalid_request_error",
+                    "code": code,
+                    "message": message,
+                    "param": param,
+                    "event_id": client_id,
+                },
+            )
+        )
 
     def _emit(self, ev: dict[str, Any]) -> None:
         self._out.append(ev)

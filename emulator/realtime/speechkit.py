@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import soxr
 
-from emulator.realtime.engine import Speech, VadStream
+from emulator.realtime.engine import VadStream
 from emulator.realtime.speech import codecs
 from emulator.realtime.speech.asr import ProcessRecognizer
 from emulator.realtime.speech.reply import reply_text
@@ -91,7 +91,9 @@ class OfflineSpeech:
     def warm_up(self) -> None:
         """Load the recogniser and the synthesizer now rather than on the first turn."""
         # one request per worker so that every recogniser process is spawned and loaded
-        pending = [self.recognizer().submit(bytes(4800), PCM_RATE) for _ in range(self._asr_workers)]
+        pending = [
+            self.recognizer().submit(bytes(4800), PCM_RATE) for _ in range(self._asr_workers)
+        ]
         for future in pending:
             future.result()
         self.synthesize("ready", "alloy")

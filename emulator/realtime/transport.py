@@ -18,7 +18,7 @@ from aiohttp import WSMsgType, web
 
 from emulator.errors import ServiceError
 from emulator.http import RequestContext
-from emulator.realtime import handshake, session
+from emulator.realtime import handshake
 from emulator.realtime.engine import Speech
 from emulator.realtime.session import Job, RealtimeSession, Synthesize, Transcribe
 
@@ -67,7 +67,11 @@ class StoreDirectory:
         from emulator.arm import rbac
 
         return rbac.has_data_action(
-            self.ctx.store, principal_id, scope, handshake.REALTIME_DATA_ACTION, self.now(),
+            self.ctx.store,
+            principal_id,
+            scope,
+            handshake.REALTIME_DATA_ACTION,
+            self.now(),
             self.ctx.config.role_propagation_seconds,
         )
 
@@ -92,7 +96,7 @@ async def _serve(ctx: RequestContext, path_kind: str) -> web.StreamResponse:
         subdomain=ctx.params["subdomain"],
         query=ctx.request.query,
         headers=ctx.request.headers,
-        method_path=f"GET {ctx.path[len(prefix):]}",
+        method_path=f"GET {ctx.path[len(prefix) :]}",
     )
     target = handshake.resolve(request, StoreDirectory(ctx))
     ws = web.WebSocketResponse(max_msg_size=MAX_FRAME_BYTES, autoping=True)
@@ -100,7 +104,7 @@ async def _serve(ctx: RequestContext, path_kind: str) -> web.StreamResponse:
         raise ServiceError(400, "BadRequest", "This endpoint only accepts WebSocket upgrades.")
     await ws.prepare(ctx.request)
     _warm_up()
-    seconds = getattr(ctx.config, "realtime_session_seconds", None) or session.SESSION_SECONDS
+    seconds = ctx.config.realtime_session_seconds
     state = RealtimeSession(target, speech_stack(), now=time.time(), session_seconds=seconds)
     await SessionPump(ws, state, speech_stack()).run()
     return ws
@@ -130,8 +134,13 @@ def speech_stack() -> Speech:
 class SessionPump:
     """Runs one session over one socket until either side closes or the session expires."""
 
-    def __init__(self, ws: web.WebSocketResponse, state: RealtimeSession, speech: Speech,
-                 speed: float | None = None) -> None:
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        state: RealtimeSession,
+        speech: Speech,
+        speed: float | None = None,
+    ) -> None:
         self.ws = ws
         self.session = state
         self.speech = speech
@@ -190,11 +199,14 @@ class SessionPump:
         loop = asyncio.get_running_loop()
         try:
             if isinstance(job, Transcribe):
-                result: Any = await loop.run_in_executor(executor(), self.speech.transcribe, job.pcm)
+                result: Any = await loop.run_in_executor(
+                    executor(), self.speech.transcribe, job.pcm
+                )
             else:
                 assert isinstance(job, Synthesize)
                 result = await loop.run_in_executor(
-                    executor(), self.speech.synthesize, job.text, job.voice)
+                    executor(), self.speech.synthesize, job.text, job.voice
+                )
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a speech failure ends this turn, not the session

@@ -44,7 +44,9 @@ def test_client_secret_credential_gets_rs256_token_with_claims(emulator: Emulato
     assert header["alg"] == "RS256" and header["kid"]
     jwks = _get_json(emulator, f"/{c.tenant_id}/discovery/v2.0/keys")
     key = jwt.PyJWK(jwks["keys"][0]).key
-    claims = jwt.decode(token.token, key, algorithms=["RS256"], audience="https://management.azure.com")
+    claims = jwt.decode(
+        token.token, key, algorithms=["RS256"], audience="https://management.azure.com"
+    )
     deployer = c.principals["deployer"]
     assert claims["oid"] == deployer.object_id
     assert claims["appid"] == deployer.client_id
@@ -76,7 +78,10 @@ async def test_async_credential(emulator: Emulator) -> None:
     c = emulator.connection
     p = c.principals["deployer"]
     async with AsyncClientSecretCredential(
-        c.tenant_id, p.client_id, p.client_secret, authority=c.authority_url,
+        c.tenant_id,
+        p.client_id,
+        p.client_secret,
+        authority=c.authority_url,
         connection_verify=str(c.ca_bundle),
     ) as cred:
         token = await cred.get_token(ARM_SCOPE)

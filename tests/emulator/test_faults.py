@@ -255,7 +255,10 @@ def test_lro_rule_fails_the_long_running_operation(emulator: Emulator) -> None:
         ({"faults": [{"match": "x", "colour": "red"}]}, "unexpected keyword argument 'colour'"),
         ({"faults": [{"match": "("}]}, "faults[0].match is not a valid regular expression"),
         ({"faults": [{"match": "x", "kind": "dns"}]}, "faults[0].kind must be 'http' or 'lro'"),
-        ({"faults": [{"match": "x", "status": 42}]}, "faults[0].status must be an HTTP status code"),
+        (
+            {"faults": [{"match": "x", "status": 42}]},
+            "faults[0].status must be an HTTP status code",
+        ),
     ],
 )
 def test_admin_config_rejects_bad_settings(emulator: Emulator, body: dict, fragment: str) -> None:

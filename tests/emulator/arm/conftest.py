@@ -37,8 +37,12 @@ def credential(emu: Emulator, name: str = "deployer") -> ClientSecretCredential:
     c = emu.connection
     p = c.principals[name]
     return ClientSecretCredential(
-        c.tenant_id, p.client_id, p.client_secret, authority=c.authority_url,
-        disable_instance_discovery=True, connection_verify=str(c.ca_bundle),
+        c.tenant_id,
+        p.client_id,
+        p.client_secret,
+        authority=c.authority_url,
+        disable_instance_discovery=True,
+        connection_verify=str(c.ca_bundle),
     )
 
 
@@ -80,14 +84,17 @@ async def aclients(emulator: Emulator) -> AsyncIterator[AsyncClients]:
     c = emulator.connection
     p = c.principals["deployer"]
     cred = AsyncClientSecretCredential(
-        c.tenant_id, p.client_id, p.client_secret, authority=c.authority_url,
+        c.tenant_id,
+        p.client_id,
+        p.client_secret,
+        authority=c.authority_url,
         connection_verify=str(c.ca_bundle),
     )
-    async with cred, AsyncResourceManagementClient(
-        cred, c.subscription_id, **_common(emulator)
-    ) as rmc, AsyncCognitiveServicesManagementClient(
-        cred, c.subscription_id, **_common(emulator)
-    ) as csc:
+    async with (
+        cred,
+        AsyncResourceManagementClient(cred, c.subscription_id, **_common(emulator)) as rmc,
+        AsyncCognitiveServicesManagementClient(cred, c.subscription_id, **_common(emulator)) as csc,
+    ):
         yield AsyncClients(rmc, csc)
 
 
@@ -108,8 +115,16 @@ class Raw:
         self.token = emu.mint_token("deployer", ARM_AUDIENCE)
         self.ssl = ssl.create_default_context(cafile=str(emu.ca_path))
 
-    def __call__(self, method: str, path: str, body: Any = None, *, raw: bytes | None = None,
-                 auth: bool = True, api_version: str | None = "2025-09-01") -> Reply:
+    def __call__(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        raw: bytes | None = None,
+        auth: bool = True,
+        api_version: str | None = "2025-09-01",
+    ) -> Reply:
         url = self.emu.url + path
         if api_version:
             url += ("&" if "?" in url else "?") + f"api-version={api_version}"
@@ -141,17 +156,24 @@ def raw(emulator: Emulator) -> Raw:
 
 
 @pytest.fixture
-def make_account(
-    rmc: ResourceManagementClient, cs: CognitiveServicesManagementClient
-) -> Any:
+def make_account(rmc: ResourceManagementClient, cs: CognitiveServicesManagementClient) -> Any:
     """Create (resource group and) account through the SDK; returns the SDK ``Account``."""
     from azure.mgmt.cognitiveservices.models import Account, AccountProperties, Sku
 
-    def make(rg: str = "rg1", name: str = "acct1", *, kind: str = "OpenAI",
-             location: str = "eastus2", subdomain: str | None = None, **props: Any) -> Any:
+    def make(
+        rg: str = "rg1",
+        name: str = "acct1",
+        *,
+        kind: str = "OpenAI",
+        location: str = "eastus2",
+        subdomain: str | None = None,
+        **props: Any,
+    ) -> Any:
         rmc.resource_groups.create_or_update(rg, {"location": location})
         account = Account(
-            kind=kind, sku=Sku(name="S0"), location=location,
+            kind=kind,
+            sku=Sku(name="S0"),
+            location=location,
             properties=AccountProperties(custom_sub_domain_name=subdomain or name, **props),
         )
         return cs.accounts.begin_create(rg, name, account).result()
@@ -169,14 +191,23 @@ def make_deployment(cs: CognitiveServicesManagementClient) -> Any:
         Sku,
     )
 
-    def make(rg: str, account: str, name: str, *, model: str = "gpt-realtime",
-             version: str | None = "2025-08-28", sku: str = "GlobalStandard",
-             capacity: int | None = 1, wait: bool = True) -> Any:
+    def make(
+        rg: str,
+        account: str,
+        name: str,
+        *,
+        model: str = "gpt-realtime",
+        version: str | None = "2025-08-28",
+        sku: str = "GlobalStandard",
+        capacity: int | None = 1,
+        wait: bool = True,
+    ) -> Any:
         body = Deployment(
             sku=Sku(name=sku, capacity=capacity),
             properties=DeploymentProperties(
                 model=DeploymentModel(format="OpenAI", name=model, version=version),
-                version_upgrade_option="NoAutoUpgrade", rai_policy_name="Microsoft.DefaultV2",
+                version_upgrade_option="NoAutoUpgrade",
+                rai_policy_name="Microsoft.DefaultV2",
             ),
         )
         if not wait:

@@ -14,13 +14,19 @@ from azure.mgmt.cognitiveservices.models import (
 from emulator import Emulator, FaultRule
 from emulator.arm.accounts import find_account_by_subdomain, get_account
 
-OPENAI_BODY = {"location": "eastus2", "kind": "OpenAI", "sku": {"name": "S0"},
-               "properties": {"customSubDomainName": "rawsub"}}
+OPENAI_BODY = {
+    "location": "eastus2",
+    "kind": "OpenAI",
+    "sku": {"name": "S0"},
+    "properties": {"customSubDomainName": "rawsub"},
+}
 
 
 def _acct_path(sub: str, rg: str = "rg1", name: str = "acct1") -> str:
-    return f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.CognitiveServices/" \
+    return (
+        f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.CognitiveServices/"
         f"accounts/{name}"
+    )
 
 
 def test_create_openai_account_shape(emulator: Emulator, make_account, cs, sub) -> None:
@@ -54,18 +60,25 @@ def test_put_is_201_creating_with_async_operation(emulator: Emulator, rmc, raw, 
     assert reply.status == 201
     assert reply.body["properties"]["provisioningState"] == "Creating"
     op_url = reply.headers["azure-asyncoperation"]
-    assert op_url.startswith(f"{emulator.url}/subscriptions/{sub}/providers/"
-                             "Microsoft.CognitiveServices/locations/eastus2/operationStatuses/")
+    assert op_url.startswith(
+        f"{emulator.url}/subscriptions/{sub}/providers/"
+        "Microsoft.CognitiveServices/locations/eastus2/operationStatuses/"
+    )
     assert "api-version=2025-09-01" in op_url
     assert reply.headers["retry-after"] == "1"
-    status = raw("GET", op_url[len(emulator.url):], api_version=None)
+    status = raw("GET", op_url[len(emulator.url) :], api_version=None)
     assert status.status == 200 and status.body["status"] == "InProgress"
     assert "endTime" not in status.body and status.body["startTime"]
     # a client that never polls still sees the account finish
-    final = wait_until(lambda: (r := raw("GET", _acct_path(sub))).body["properties"][
-        "provisioningState"] == "Succeeded" and r)
+    final = wait_until(
+        lambda: (
+            (r := raw("GET", _acct_path(sub))).body["properties"]["provisioningState"]
+            == "Succeeded"
+            and r
+        )
+    )
     assert final.body["properties"]["endpoint"].endswith("/dataplane/rawsub/")
-    done = raw("GET", op_url[len(emulator.url):], api_version=None)
+    done = raw("GET", op_url[len(emulator.url) :], api_version=None)
     assert done.body["status"] == "Succeeded" and done.body["endTime"]
     emulator.config.lro_seconds = 0
     again = raw("PUT", _acct_path(sub), OPENAI_BODY)
@@ -76,8 +89,11 @@ def test_update_list_and_keys(make_account, cs, sub) -> None:
     make_account("rg1", "acct1")
     make_account("rg2", "acct2", location="swedencentral")
     updated = cs.accounts.begin_update(
-        "rg1", "acct1", Account(tags={"team": "rt"},
-                                properties=AccountProperties(public_network_access="Disabled")),
+        "rg1",
+        "acct1",
+        Account(
+            tags={"team": "rt"}, properties=AccountProperties(public_network_access="Disabled")
+        ),
     ).result()
     assert updated.tags == {"team": "rt"}
     assert updated.properties.public_network_access == "Disabled"
@@ -119,8 +135,10 @@ def test_validation_errors(rmc, raw, sub) -> None:
         ({k: v for k, v in OPENAI_BODY.items() if k != "location"}, "LocationRequired"),
         ({k: v for k, v in OPENAI_BODY.items() if k != "kind"}, "KindRequired"),
         ({**OPENAI_BODY, "location": "marsnorth"}, "LocationNotAvailableForResourceType"),
-        ({**OPENAI_BODY, "properties": {"customSubDomainName": "-bad-"}},
-         "InvalidCustomSubDomainName"),
+        (
+            {**OPENAI_BODY, "properties": {"customSubDomainName": "-bad-"}},
+            "InvalidCustomSubDomainName",
+        ),
         ({**OPENAI_BODY, "properties": {"disableLocalAuth": "yes"}}, "InvalidRequestContent"),
     ]
     for body, code in cases:
@@ -134,11 +152,21 @@ def test_validation_errors(rmc, raw, sub) -> None:
 
 def test_kind_and_location_are_immutable(make_account, raw, sub) -> None:
     make_account("rg1", "acct1")
-    moved = raw("PUT", _acct_path(sub), {**OPENAI_BODY, "location": "swedencentral",
-                                         "properties": {"customSubDomainName": "acct1"}})
+    moved = raw(
+        "PUT",
+        _acct_path(sub),
+        {
+            **OPENAI_BODY,
+            "location": "swedencentral",
+            "properties": {"customSubDomainName": "acct1"},
+        },
+    )
     assert moved.status == 409 and moved.body["error"]["code"] == "InvalidResourceLocation"
-    rekind = raw("PUT", _acct_path(sub), {**OPENAI_BODY, "kind": "AIServices",
-                                          "properties": {"customSubDomainName": "acct1"}})
+    rekind = raw(
+        "PUT",
+        _acct_path(sub),
+        {**OPENAI_BODY, "kind": "AIServices", "properties": {"customSubDomainName": "acct1"}},
+    )
     assert rekind.status == 409
 
 
@@ -151,8 +179,9 @@ def test_get_absent_account(make_account, cs) -> None:
 
 def test_check_domain_availability(make_account, cs) -> None:
     make_account("rg1", "acct1", subdomain="takensub")
-    taken = cs.check_domain_availability("TakenSub", "Microsoft.CognitiveServices/accounts",
-                                         kind="OpenAI")
+    taken = cs.check_domain_availability(
+        "TakenSub", "Microsoft.CognitiveServices/accounts", kind="OpenAI"
+    )
     assert taken.is_subdomain_available is False
     free = cs.check_domain_availability("freesub", "Microsoft.CognitiveServices/accounts")
     assert free.is_subdomain_available is True
@@ -181,8 +210,10 @@ def test_soft_delete_restore_and_purge(make_account, make_deployment, cs, sub) -
     with pytest.raises(ResourceNotFoundError):
         cs.accounts.get("rg1", "acct1")
     deleted = cs.deleted_accounts.get("eastus2", "rg1", "acct1")
-    assert deleted.id == (f"/subscriptions/{sub}/providers/Microsoft.CognitiveServices/"
-                          "locations/eastus2/resourceGroups/rg1/deletedAccounts/acct1")
+    assert deleted.id == (
+        f"/subscriptions/{sub}/providers/Microsoft.CognitiveServices/"
+        "locations/eastus2/resourceGroups/rg1/deletedAccounts/acct1"
+    )
     assert deleted.properties.deletion_date and deleted.properties.scheduled_purge_date
     assert [d.name for d in cs.deleted_accounts.list()] == ["acct1"]
     with pytest.raises(ResourceExistsError) as info:
@@ -191,7 +222,8 @@ def test_soft_delete_restore_and_purge(make_account, make_deployment, cs, sub) -
     assert info.value.error.message == (
         f"An existing resource with ID '{_acct_path(sub)}' has been soft-deleted. To restore the "
         "resource, you must specify 'restore' to be 'true' in the property. If you don't want "
-        "to restore existing resource, please purge it first.")
+        "to restore existing resource, please purge it first."
+    )
     restored = make_account("rg1", "acct1", restore=True)
     assert restored.properties.provisioning_state == "Succeeded"
     assert [d.name for d in cs.deployments.list("rg1", "acct1")] == ["rt"]
@@ -205,24 +237,39 @@ def test_soft_delete_restore_and_purge(make_account, make_deployment, cs, sub) -
     assert list(cs.deployments.list("rg1", "acct1")) == [] and fresh.name == "acct1"
 
 
-def test_delete_returns_202_location_and_absent_204(emulator: Emulator, make_account, raw,
-                                                    sub) -> None:
+def test_delete_returns_202_location_and_absent_204(
+    emulator: Emulator, make_account, raw, sub
+) -> None:
     make_account("rg1", "acct1")
     reply = raw("DELETE", _acct_path(sub))
     assert reply.status == 202 and reply.headers["location"].startswith(emulator.url)
     assert reply.headers["retry-after"] == "1"
     assert raw("DELETE", _acct_path(sub)).status == 204
-    purge = raw("DELETE", f"/subscriptions/{sub}/providers/Microsoft.CognitiveServices/"
-                "locations/eastus2/resourceGroups/rg1/deletedAccounts/acct1")
+    purge = raw(
+        "DELETE",
+        f"/subscriptions/{sub}/providers/Microsoft.CognitiveServices/"
+        "locations/eastus2/resourceGroups/rg1/deletedAccounts/acct1",
+    )
     assert purge.status == 202 and "location" in purge.headers
 
 
 def test_lro_fault_fails_then_reput_converges(emulator: Emulator, rmc, cs) -> None:
     rmc.resource_groups.create_or_update("rg1", {"location": "eastus2"})
-    emulator.config.faults = [FaultRule(match=r"/accounts/acct1$", method="PUT", kind="lro",
-                                        code="InternalError", message="Injected LRO failure.")]
-    body = Account(kind="OpenAI", sku=Sku(name="S0"), location="eastus2",
-                   properties=AccountProperties(custom_sub_domain_name="acct1"))
+    emulator.config.faults = [
+        FaultRule(
+            match=r"/accounts/acct1$",
+            method="PUT",
+            kind="lro",
+            code="InternalError",
+            message="Injected LRO failure.",
+        )
+    ]
+    body = Account(
+        kind="OpenAI",
+        sku=Sku(name="S0"),
+        location="eastus2",
+        properties=AccountProperties(custom_sub_domain_name="acct1"),
+    )
     with pytest.raises(HttpResponseError) as info:
         cs.accounts.begin_create("rg1", "acct1", body).result()
     assert "InternalError" in str(info.value) and "Injected LRO failure." in str(info.value)
@@ -234,8 +281,12 @@ def test_lro_fault_fails_then_reput_converges(emulator: Emulator, rmc, cs) -> No
 def test_concurrent_account_write_conflicts(emulator: Emulator, rmc, cs, sub) -> None:
     rmc.resource_groups.create_or_update("rg1", {"location": "eastus2"})
     emulator.config.lro_seconds = 30
-    body = Account(kind="OpenAI", sku=Sku(name="S0"), location="eastus2",
-                   properties=AccountProperties(custom_sub_domain_name="acct1"))
+    body = Account(
+        kind="OpenAI",
+        sku=Sku(name="S0"),
+        location="eastus2",
+        properties=AccountProperties(custom_sub_domain_name="acct1"),
+    )
     first = cs.accounts.begin_create("rg1", "acct1", body, polling=False).result()
     assert first.properties.provisioning_state == "Creating"
     with pytest.raises(ResourceExistsError) as info:
@@ -243,16 +294,24 @@ def test_concurrent_account_write_conflicts(emulator: Emulator, rmc, cs, sub) ->
     assert info.value.error.code == "RequestConflict"
     assert info.value.error.message == (
         f"Another operation is being performed on the parent resource '{_acct_path(sub)}'. "
-        "Please try again later.")
+        "Please try again later."
+    )
     assert "Retry-After" not in info.value.response.headers
 
 
 async def test_async_account_lifecycle(aclients) -> None:
     await aclients.rmc.resource_groups.create_or_update("rg1", {"location": "swedencentral"})
     cs = aclients.cs
-    poller = await cs.accounts.begin_create("rg1", "aacct", Account(
-        kind="AIServices", sku=Sku(name="S0"), location="swedencentral",
-        properties=AccountProperties(custom_sub_domain_name="aacct")))
+    poller = await cs.accounts.begin_create(
+        "rg1",
+        "aacct",
+        Account(
+            kind="AIServices",
+            sku=Sku(name="S0"),
+            location="swedencentral",
+            properties=AccountProperties(custom_sub_domain_name="aacct"),
+        ),
+    )
     acct = await poller.result()
     assert acct.properties.provisioning_state == "Succeeded"
     keys = await cs.accounts.list_keys("rg1", "aacct")

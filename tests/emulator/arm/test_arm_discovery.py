@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-REALTIME = {"gpt-realtime", "gpt-realtime-mini", "gpt-realtime-1.5", "gpt-4o-realtime-preview",
-            "gpt-4o-mini-realtime-preview"}
+REALTIME = {
+    "gpt-realtime",
+    "gpt-realtime-mini",
+    "gpt-realtime-1.5",
+    "gpt-4o-realtime-preview",
+    "gpt-4o-mini-realtime-preview",
+}
 
 
 def test_realtime_catalog_in_realtime_regions(cs) -> None:
@@ -51,6 +56,7 @@ def test_account_models_and_skus(cs, make_account, sub) -> None:
 
 
 def test_admin_quota_rejects_bad_input(raw) -> None:
-    reply = raw.admin("PATCH", "/_admin/quota", {"location": "eastus2", "usageName": "x",
-                                                 "limit": "ten"})
+    reply = raw.admin(
+        "PATCH", "/_admin/quota", {"location": "eastus2", "usageName": "x", "limit": "ten"}
+    )
     assert reply.status == 400 and reply.body["error"]["code"] == "InvalidSetting"

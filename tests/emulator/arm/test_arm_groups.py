@@ -10,8 +10,9 @@ from emulator import Emulator
 
 
 def test_create_get_update_list(rmc, raw, sub) -> None:
-    created = rmc.resource_groups.create_or_update("Rg-One", {"location": "East US 2",
-                                                              "tags": {"env": "dev"}})
+    created = rmc.resource_groups.create_or_update(
+        "Rg-One", {"location": "East US 2", "tags": {"env": "dev"}}
+    )
     assert created.id == f"/subscriptions/{sub}/resourceGroups/Rg-One"
     assert created.location == "eastus2" and created.tags == {"env": "dev"}
     assert created.properties.provisioning_state == "Succeeded"
@@ -61,7 +62,7 @@ def test_delete_lro_location_202_then_200(emulator: Emulator, rmc, raw, sub) -> 
     location = reply.headers["location"]
     assert location.startswith(emulator.url + f"/subscriptions/{sub}/operationresults/")
     assert reply.headers["retry-after"] == "1"
-    path = location[len(emulator.url):]
+    path = location[len(emulator.url) :]
     first = raw("GET", path, api_version=None)
     assert first.status == 202 and first.headers["location"] == location
     assert rmc.resource_groups.get("rg1").properties.provisioning_state == "Deleting"
@@ -88,7 +89,8 @@ def test_delete_absent_group_is_404(rmc) -> None:
 
 
 def test_group_delete_soft_deletes_accounts_and_deployments(
-        rmc, cs, make_account, make_deployment) -> None:
+    rmc, cs, make_account, make_deployment
+) -> None:
     make_account("rg1", "acct1")
     make_deployment("rg1", "acct1", "rt")
     rmc.resource_groups.begin_delete("rg1").result()

@@ -34,6 +34,7 @@ def account(arm: Arm) -> Account:
     """An AIServices account with a GA (gpt-realtime) and a preview realtime deployment."""
     acc = arm.account("rtmain")
     arm.deployment(acc.subdomain, "gpt-realtime")
-    arm.deployment(acc.subdomain, "gpt-4o-realtime-preview", "gpt-4o-realtime-preview",
-                   "2024-12-17")
+    arm.deployment(
+        acc.subdomain, "gpt-4o-realtime-preview", "gpt-4o-realtime-preview", "2024-12-17"
+    )
     return acc

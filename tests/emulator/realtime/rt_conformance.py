@@ -38,7 +38,7 @@ class ConformanceError(AssertionError):
 def _extras(value: Any, path: str) -> set[str]:
     found: set[str] = set()
     if isinstance(value, pydantic.BaseModel):
-        for key in (value.model_extra or {}):
+        for key in value.model_extra or {}:
             found.add(f"{path}.{key}".lstrip("."))
         for name in type(value).model_fields:
             found |= _extras(getattr(value, name), f"{path}.{name}")

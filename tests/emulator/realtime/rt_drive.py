@@ -8,8 +8,9 @@ from typing import Any
 from emulator.realtime.session import RealtimeSession, Synthesize, Transcribe
 
 
-def pump(session: RealtimeSession, *, run_jobs: bool = True, stream: bool = True,
-         max_steps: int = 10_000) -> list[dict[str, Any]]:
+def pump(
+    session: RealtimeSession, *, run_jobs: bool = True, stream: bool = True, max_steps: int = 10_000
+) -> list[dict[str, Any]]:
     """Drain events, run jobs and stream the active response until nothing is left to do."""
     out: list[dict[str, Any]] = []
     for _ in range(max_steps):

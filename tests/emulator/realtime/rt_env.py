@@ -45,8 +45,7 @@ class Account:
         return f"{self.ws_base()}/openai/v1/realtime?{query}"
 
     def preview_url(self, deployment: str, api_version: str = "2025-04-01-preview") -> str:
-        return (f"{self.ws_base()}/openai/realtime?api-version={api_version}"
-                f"&deployment={deployment}")
+        return f"{self.ws_base()}/openai/realtime?api-version={api_version}&deployment={deployment}"
 
 
 class Arm:
@@ -57,24 +56,35 @@ class Arm:
         p = c.principals["deployer"]
         self.emu = emu
         self.conn = c
-        cred = ClientSecretCredential(c.tenant_id, p.client_id, p.client_secret,
-                                      authority=c.authority_url, disable_instance_discovery=True,
-                                      connection_verify=str(c.ca_bundle))
+        cred = ClientSecretCredential(
+            c.tenant_id,
+            p.client_id,
+            p.client_secret,
+            authority=c.authority_url,
+            disable_instance_discovery=True,
+            connection_verify=str(c.ca_bundle),
+        )
         common: dict[str, Any] = {"base_url": c.arm_url, "connection_verify": str(c.ca_bundle)}
-        self.cs = CognitiveServicesManagementClient(cred, c.subscription_id, polling_interval=0,
-                                                    **common)
+        self.cs = CognitiveServicesManagementClient(
+            cred, c.subscription_id, polling_interval=0, **common
+        )
         self.rm = ResourceManagementClient(cred, c.subscription_id, polling_interval=0, **common)
         self.auth = AuthorizationManagementClient(cred, c.subscription_id, **common)
         self._group = False
 
-    def account(self, name: str, *, kind: str = "AIServices",
-                disable_local_auth: bool = False) -> Account:
+    def account(
+        self, name: str, *, kind: str = "AIServices", disable_local_auth: bool = False
+    ) -> Account:
         """Create (or update) an account with a custom subdomain equal to its name."""
         if not self._group:
             self.rm.resource_groups.create_or_update(RG, {"location": "eastus2"})
             self._group = True
-        body = {"location": "eastus2", "kind": kind, "sku": {"name": "S0"},
-                "properties": {"customSubDomainName": name}}
+        body = {
+            "location": "eastus2",
+            "kind": kind,
+            "sku": {"name": "S0"},
+            "properties": {"customSubDomainName": name},
+        }
         acc = self.cs.accounts.begin_create(RG, name, body).result()
         # keys cannot be listed once local auth is off: read them first, then switch it off
         key = self.cs.accounts.list_keys(RG, name).key1
@@ -83,21 +93,36 @@ class Arm:
             self.cs.accounts.begin_update(RG, name, update).result()
         return Account(acc.id, name, acc.properties.endpoint, key, self.emu)
 
-    def deployment(self, account: str, name: str, model: str = "gpt-realtime",
-                   version: str = "2025-08-28", sku: str = "GlobalStandard") -> None:
+    def deployment(
+        self,
+        account: str,
+        name: str,
+        model: str = "gpt-realtime",
+        version: str = "2025-08-28",
+        sku: str = "GlobalStandard",
+    ) -> None:
         """Deploy a model (the emulator finishes instantly with ``lro_seconds=0``)."""
-        body = {"sku": {"name": sku, "capacity": 1},
-                "properties": {"model": {"format": "OpenAI", "name": model, "version": version}}}
+        body = {
+            "sku": {"name": sku, "capacity": 1},
+            "properties": {"model": {"format": "OpenAI", "name": model, "version": version}},
+        }
         self.cs.deployments.begin_create_or_update(RG, account, name, body).result()
 
     def assign(self, principal_object_id: str, scope: str, role: str = OPENAI_USER_ROLE) -> None:
         """Give a principal a built-in role at ``scope``."""
-        definition = (f"/subscriptions/{self.conn.subscription_id}/providers/"
-                      f"Microsoft.Authorization/roleDefinitions/{role}")
+        definition = (
+            f"/subscriptions/{self.conn.subscription_id}/providers/"
+            f"Microsoft.Authorization/roleDefinitions/{role}"
+        )
         self.auth.role_assignments.create(
-            scope, str(uuid.uuid4()),
-            {"role_definition_id": definition, "principal_id": principal_object_id,
-             "principal_type": "ServicePrincipal"})
+            scope,
+            str(uuid.uuid4()),
+            {
+                "role_definition_id": definition,
+                "principal_id": principal_object_id,
+                "principal_type": "ServicePrincipal",
+            },
+        )
 
 
 def ssl_context(emu: Emulator) -> ssl.SSLContext:
@@ -107,7 +132,11 @@ def ssl_context(emu: Emulator) -> ssl.SSLContext:
 
 def admin(emu: Emulator, method: str, path: str, body: dict[str, Any]) -> Any:
     """Call an ``/_admin`` hook."""
-    req = urllib.request.Request(emu.url + path, data=json.dumps(body).encode(), method=method,
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        emu.url + path,
+        data=json.dumps(body).encode(),
+        method=method,
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(req, context=ssl_context(emu), timeout=10) as resp:
         return json.loads(resp.read() or b"null")

@@ -87,8 +87,11 @@ class FakeSpeech:
         return 48.0 if fmt == "pcm16" else 8.0
 
     def vad(self, turn_detection: dict[str, Any], start_ms: int) -> FakeVad:
-        return FakeVad(int(turn_detection.get("silence_duration_ms", 500)),
-                       int(turn_detection.get("prefix_padding_ms", 300)), start_ms)
+        return FakeVad(
+            int(turn_detection.get("silence_duration_ms", 500)),
+            int(turn_detection.get("prefix_padding_ms", 300)),
+            start_ms,
+        )
 
     def reply(self, heard: str) -> str:
         return reply_text(heard)

@@ -40,8 +40,10 @@ class Client:
 
     async def append_audio(self, pcm: bytes, chunk: int = 4800) -> None:
         for start in range(0, len(pcm), chunk):
-            await self.send(type="input_audio_buffer.append",
-                            audio=base64.b64encode(pcm[start : start + chunk]).decode())
+            await self.send(
+                type="input_audio_buffer.append",
+                audio=base64.b64encode(pcm[start : start + chunk]).decode(),
+            )
 
     async def recv(self, timeout: float = TIMEOUT) -> dict[str, Any]:
         message = await asyncio.wait_for(self.ws.receive(), timeout)
@@ -66,16 +68,21 @@ class Client:
 class connect:  # noqa: N801 - used as ``async with connect(...)``
     """``async with connect(url, headers, account, dialect) as client``."""
 
-    def __init__(self, url: str, account: Account, dialect: str,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, url: str, account: Account, dialect: str, headers: dict[str, str] | None = None
+    ) -> None:
         self.url, self.account, self.dialect, self.headers = url, account, dialect, headers or {}
 
     async def __aenter__(self) -> Client:
         self._session = aiohttp.ClientSession()
         try:
-            ws = await self._session.ws_connect(self.url, headers=self.headers,
-                                                ssl=ssl_context(self.account.emu),
-                                                max_msg_size=0, timeout=aiohttp.ClientWSTimeout(ws_close=10))
+            ws = await self._session.ws_connect(
+                self.url,
+                headers=self.headers,
+                ssl=ssl_context(self.account.emu),
+                max_msg_size=0,
+                timeout=aiohttp.ClientWSTimeout(ws_close=10),
+            )
         except BaseException:
             await self._session.close()
             raise
@@ -85,7 +92,9 @@ class connect:  # noqa: N801 - used as ``async with connect(...)``
         await self._session.close()
 
 
-async def handshake_status(url: str, account: Account, headers: dict[str, str] | None = None) -> int:
+async def handshake_status(
+    url: str, account: Account, headers: dict[str, str] | None = None
+) -> int:
     """101 when the upgrade succeeds (then closes), else the HTTP status it was refused with."""
     try:
         async with connect(url, account, "ga", headers) as client:
@@ -95,13 +104,23 @@ async def handshake_status(url: str, account: Account, headers: dict[str, str] |
         return exc.status
 
 
-async def refusal(url: str, account: Account, headers: dict[str, str] | None = None
-                  ) -> tuple[int, dict[str, Any], dict[str, str]]:
+async def refusal(
+    url: str, account: Account, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any], dict[str, str]]:
     """Status, JSON body and headers of a refused upgrade (same checks, plain GET)."""
     http_url = url.replace("wss://", "https://", 1)
-    async with aiohttp.ClientSession() as session, session.get(
-            http_url, headers={**(headers or {}), "Connection": "Upgrade", "Upgrade": "websocket",
-                               "Sec-WebSocket-Version": "13",
-                               "Sec-WebSocket-Key": base64.b64encode(b"0123456789abcdef").decode()},
-            ssl=ssl_context(account.emu)) as resp:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(
+            http_url,
+            headers={
+                **(headers or {}),
+                "Connection": "Upgrade",
+                "Upgrade": "websocket",
+                "Sec-WebSocket-Version": "13",
+                "Sec-WebSocket-Key": base64.b64encode(b"0123456789abcdef").decode(),
+            },
+            ssl=ssl_context(account.emu),
+        ) as resp,
+    ):
         return resp.status, await resp.json(), dict(resp.headers)

@@ -43,7 +43,9 @@ async def audio_turn(conn: Any, dialect: str, session: dict[str, Any]) -> list[d
     await until("session.updated")
     pcm = fixture_pcm() + bytes(48000)
     for start in range(0, len(pcm), 4800):
-        await conn.input_audio_buffer.append(audio=base64.b64encode(pcm[start:start + 4800]).decode())
+        await conn.input_audio_buffer.append(
+            audio=base64.b64encode(pcm[start : start + 4800]).decode()
+        )
     await until("response.done")
     return events
 
@@ -59,55 +61,66 @@ def check_turn(events: list[dict[str, Any]], audio_type: str) -> None:
 async def test_openai_client_with_websocket_base_url(account: Account) -> None:
     client = AsyncOpenAI(api_key=account.key, websocket_base_url=account.ws_base() + "/openai/v1")
     async with client.realtime.connect(
-            model="gpt-realtime",
-            websocket_connection_options={"ssl": ssl_context(account.emu)}) as conn:
+        model="gpt-realtime", websocket_connection_options={"ssl": ssl_context(account.emu)}
+    ) as conn:
         events = await audio_turn(conn, "ga", GA_SESSION)
     check_turn(events, "response.output_audio.delta")
 
 
 async def test_azure_client_realtime_connect_ga_version(account: Account) -> None:
-    client = AsyncAzureOpenAI(azure_endpoint=account.endpoint, api_key=account.key,
-                              api_version="2025-08-28")
+    client = AsyncAzureOpenAI(
+        azure_endpoint=account.endpoint, api_key=account.key, api_version="2025-08-28"
+    )
     async with client.realtime.connect(
-            model="gpt-realtime",
-            websocket_connection_options={"ssl": ssl_context(account.emu)}) as conn:
+        model="gpt-realtime", websocket_connection_options={"ssl": ssl_context(account.emu)}
+    ) as conn:
         events = await audio_turn(conn, "ga", GA_SESSION)
     check_turn(events, "response.output_audio.delta")
 
 
-async def test_azure_client_with_entra_token(account: Account, arm: Arm,
-                                             rt_emulator: Emulator) -> None:
+async def test_azure_client_with_entra_token(
+    account: Account, arm: Arm, rt_emulator: Emulator
+) -> None:
     user = rt_emulator.add_principal("rt-sdk-user")
     arm.assign(user.object_id, account.id)
-    client = AsyncAzureOpenAI(azure_endpoint=account.endpoint, api_version="2025-08-28",
-                              azure_ad_token=rt_emulator.mint_token("rt-sdk-user", TOKEN_AUDIENCE))
+    client = AsyncAzureOpenAI(
+        azure_endpoint=account.endpoint,
+        api_version="2025-08-28",
+        azure_ad_token=rt_emulator.mint_token("rt-sdk-user", TOKEN_AUDIENCE),
+    )
     async with client.realtime.connect(
-            model="gpt-realtime",
-            websocket_connection_options={"ssl": ssl_context(account.emu)}) as conn:
+        model="gpt-realtime", websocket_connection_options={"ssl": ssl_context(account.emu)}
+    ) as conn:
         events = await audio_turn(conn, "ga", GA_SESSION)
     check_turn(events, "response.output_audio.delta")
 
 
 async def test_azure_beta_client_preview_dialect(account: Account) -> None:
-    client = AsyncAzureOpenAI(azure_endpoint=account.endpoint, api_key=account.key,
-                              api_version="2025-04-01-preview")
+    client = AsyncAzureOpenAI(
+        azure_endpoint=account.endpoint, api_key=account.key, api_version="2025-04-01-preview"
+    )
     async with client.beta.realtime.connect(
-            model="gpt-4o-realtime-preview",
-            websocket_connection_options={"ssl": ssl_context(account.emu)}) as conn:
+        model="gpt-4o-realtime-preview",
+        websocket_connection_options={"ssl": ssl_context(account.emu)},
+    ) as conn:
         events = await audio_turn(conn, "beta", BETA_SESSION)
     check_turn(events, "response.audio.delta")
-    heard = [ev["transcript"] for ev in events
-             if ev["type"] == "conversation.item.input_audio_transcription.completed"]
+    heard = [
+        ev["transcript"]
+        for ev in events
+        if ev["type"] == "conversation.item.input_audio_transcription.completed"
+    ]
     assert heard in ([], ["repeat after me blue harbor seven"])
 
 
 async def test_ga_client_on_preview_version_gets_azures_error(account: Account) -> None:
     """GA fields on the preview endpoint: ``unknown_parameter`` (openai/openai-python#2638)."""
-    client = AsyncAzureOpenAI(azure_endpoint=account.endpoint, api_key=account.key,
-                              api_version="2025-04-01-preview")
+    client = AsyncAzureOpenAI(
+        azure_endpoint=account.endpoint, api_key=account.key, api_version="2025-04-01-preview"
+    )
     async with client.realtime.connect(
-            model="gpt-realtime",
-            websocket_connection_options={"ssl": ssl_context(account.emu)}) as conn:
+        model="gpt-realtime", websocket_connection_options={"ssl": ssl_context(account.emu)}
+    ) as conn:
         created = json.loads(await asyncio.wait_for(conn.recv_bytes(), 30))
         validate(json.dumps(created), "beta")
         await conn.session.update(session=GA_SESSION)

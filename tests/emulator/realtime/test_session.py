@@ -21,16 +21,25 @@ from emulator.realtime.session import RealtimeSession
 NOW = 1_700_000_000.0
 DIALECTS = {"ga": GA, "beta": BETA}
 NAMES = {
-    "ga": {"audio": "response.output_audio.delta", "transcript": "response.output_audio_transcript.delta",
-           "text": "response.output_text.delta", "item": "conversation.item.added"},
-    "beta": {"audio": "response.audio.delta", "transcript": "response.audio_transcript.delta",
-             "text": "response.text.delta", "item": "conversation.item.created"},
+    "ga": {
+        "audio": "response.output_audio.delta",
+        "transcript": "response.output_audio_transcript.delta",
+        "text": "response.output_text.delta",
+        "item": "conversation.item.added",
+    },
+    "beta": {
+        "audio": "response.audio.delta",
+        "transcript": "response.audio_transcript.delta",
+        "text": "response.text.delta",
+        "item": "conversation.item.created",
+    },
 }
 
 
 def make(dialect: str, speech: FakeSpeech | None = None, **kw: Any) -> RealtimeSession:
-    target = SessionTarget(DIALECTS[dialect], "/subscriptions/x/acc", "sub", "dep",
-                           "gpt-realtime-2025-08-28", "key")
+    target = SessionTarget(
+        DIALECTS[dialect], "/subscriptions/x/acc", "sub", "dep", "gpt-realtime-2025-08-28", "key"
+    )
     return RealtimeSession(target, speech or FakeSpeech(), now=NOW, **kw)
 
 
@@ -60,7 +69,11 @@ def test_session_created_defaults(dialect: str) -> None:
     assert session["expires_at"] == int(NOW) + 1800
     assert session["id"].startswith("sess_") and len(session["id"]) == 26
     assert events[0]["event_id"].startswith("event_") and len(events[0]["event_id"]) == 27
-    turn = session["audio"]["input"]["turn_detection"] if dialect == "ga" else session["turn_detection"]
+    turn = (
+        session["audio"]["input"]["turn_detection"]
+        if dialect == "ga"
+        else session["turn_detection"]
+    )
     assert turn["type"] == "server_vad" and turn["silence_duration_ms"] == 200
     if dialect == "ga":
         assert session["type"] == "realtime" and session["output_modalities"] == ["audio"]
@@ -93,7 +106,9 @@ def test_manual_audio_turn_full_sequence(dialect: str) -> None:
     transcript = "".join(ev["delta"] for ev in events if ev["type"] == n["transcript"])
     assert transcript == "Blue harbor seven."
     done = events[-1]["response"]
-    assert done["status"] == "completed" and done["usage"]["output_token_details"]["audio_tokens"] > 0
+    assert (
+        done["status"] == "completed" and done["usage"]["output_token_details"]["audio_tokens"] > 0
+    )
     assert done["usage"]["input_token_details"]["audio_tokens"] == 10  # one second of input
     assert done["output"][0]["content"][0]["transcript"] == "Blue harbor seven."
 
@@ -105,8 +120,11 @@ def test_server_vad_turn_creates_response(dialect: str) -> None:
         send(s, type="input_audio_buffer.append", audio=b64(chunk))
     events = pump(s)
     types = validate_all(events, dialect)
-    assert types[:3] == ["input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped",
-                         "input_audio_buffer.committed"]
+    assert types[:3] == [
+        "input_audio_buffer.speech_started",
+        "input_audio_buffer.speech_stopped",
+        "input_audio_buffer.committed",
+    ]
     started, stopped, committed = events[:3]
     assert started["audio_start_ms"] == 100  # 400 ms minus the 300 ms prefix padding
     assert stopped["audio_end_ms"] == 1400  # end of speech plus 200 ms of silence
@@ -121,7 +139,9 @@ def test_transcription_events_only_when_asked(dialect: str) -> None:
     send(s, type="session.update", session=manual(dialect))
     send(s, type="input_audio_buffer.append", audio=b64(tone(500)))
     send(s, type="input_audio_buffer.commit")
-    assert "conversation.item.input_audio_transcription.completed" not in validate_all(pump(s), dialect)
+    assert "conversation.item.input_audio_transcription.completed" not in validate_all(
+        pump(s), dialect
+    )
     if dialect == "ga":
         update = {"type": "realtime", "audio": {"input": {"transcription": {"model": "whisper-1"}}}}
     else:
@@ -140,7 +160,11 @@ def test_text_item_and_text_only_response(dialect: str) -> None:
     s = make(dialect)
     pump(s)
     part = {"type": "input_text", "text": "Please repeat after me: good morning"}
-    send(s, type="conversation.item.create", item={"type": "message", "role": "user", "content": [part]})
+    send(
+        s,
+        type="conversation.item.create",
+        item={"type": "message", "role": "user", "content": [part]},
+    )
     overrides = {"output_modalities": ["text"]} if dialect == "ga" else {"modalities": ["text"]}
     send(s, type="response.create", response=overrides)
     events = pump(s)
@@ -168,11 +192,15 @@ def test_cancel_mid_stream_and_nothing_to_cancel(dialect: str) -> None:
     types = validate_all(events, dialect)
     done = events[types.index("response.done")]["response"]
     assert done["status"] == "cancelled"
-    assert done["status_details"] == {"type": "cancelled", "reason": "client_cancelled", "error": None} \
+    assert (
+        done["status_details"] == {"type": "cancelled", "reason": "client_cancelled", "error": None}
         or done["status_details"]["reason"] == "client_cancelled"
+    )
     codes = [(e["code"], e["event_id"]) for e in errors(events)]
-    assert codes == [("conversation_already_has_active_response", None),
-                     ("response_cancel_not_active", "evt_cancel_2")]
+    assert codes == [
+        ("conversation_already_has_active_response", None),
+        ("response_cancel_not_active", "evt_cancel_2"),
+    ]
     assert types.count("response.done") == 1
 
 
@@ -196,26 +224,61 @@ def validate_and_get(s: RealtimeSession, dialect: str) -> list[dict[str, Any]]:
     ("dialect", "session", "code", "param"),
     [
         ("ga", {"instructions": "x"}, "missing_required_parameter", "session.type"),
-        ("ga", {"type": "realtime", "temperature": 0.8}, "unknown_parameter", "session.temperature"),
-        ("ga", {"type": "realtime", "audio": {"output": {"speed": 3}}}, "decimal_above_max_value",
-         "session.audio.output.speed"),
-        ("ga", {"type": "realtime", "audio": {"input": {"format": {"type": "audio/pcm", "rate": 16000}}}},
-         "invalid_value", "session.audio.input.format.rate"),
-        ("ga", {"type": "realtime", "output_modalities": "audio"}, "invalid_type",
-         "session.output_modalities"),
-        ("ga", {"type": "realtime", "audio": {"output": {"voice": "nobody"}}}, "invalid_value",
-         "session.audio.output.voice"),
+        (
+            "ga",
+            {"type": "realtime", "temperature": 0.8},
+            "unknown_parameter",
+            "session.temperature",
+        ),
+        (
+            "ga",
+            {"type": "realtime", "audio": {"output": {"speed": 3}}},
+            "decimal_above_max_value",
+            "session.audio.output.speed",
+        ),
+        (
+            "ga",
+            {
+                "type": "realtime",
+                "audio": {"input": {"format": {"type": "audio/pcm", "rate": 16000}}},
+            },
+            "invalid_value",
+            "session.audio.input.format.rate",
+        ),
+        (
+            "ga",
+            {"type": "realtime", "output_modalities": "audio"},
+            "invalid_type",
+            "session.output_modalities",
+        ),
+        (
+            "ga",
+            {"type": "realtime", "audio": {"output": {"voice": "nobody"}}},
+            "invalid_value",
+            "session.audio.output.voice",
+        ),
         ("beta", {"type": "realtime"}, "unknown_parameter", "session.type"),
-        ("beta", {"output_modalities": ["audio"]}, "unknown_parameter", "session.output_modalities"),
+        (
+            "beta",
+            {"output_modalities": ["audio"]},
+            "unknown_parameter",
+            "session.output_modalities",
+        ),
         ("beta", {"audio": {}}, "unknown_parameter", "session.audio"),
         ("beta", {"temperature": 0.1}, "decimal_below_min_value", "session.temperature"),
         ("beta", {"input_audio_format": "mp3"}, "invalid_value", "session.input_audio_format"),
         ("beta", {"modalities": ["audio"]}, "invalid_value", "session.modalities"),
-        ("beta", {"turn_detection": {"type": "server_vad", "threshold": "high"}}, "invalid_type",
-         "session.turn_detection.threshold"),
+        (
+            "beta",
+            {"turn_detection": {"type": "server_vad", "threshold": "high"}},
+            "invalid_type",
+            "session.turn_detection.threshold",
+        ),
     ],
 )
-def test_session_update_validation(dialect: str, session: dict[str, Any], code: str, param: str) -> None:
+def test_session_update_validation(
+    dialect: str, session: dict[str, Any], code: str, param: str
+) -> None:
     s = make(dialect)
     pump(s)
     send(s, type="session.update", session=session, event_id="evt_upd")
@@ -235,8 +298,13 @@ def test_malformed_frames_keep_the_session_open(dialect: str) -> None:
     s.receive_binary()
     errs = errors(validate_and_get(s, dialect))
     assert [(e["code"], e["param"]) for e in errs] == [
-        ("invalid_json", None), ("invalid_event", None), ("invalid_value", "type"),
-        ("unknown_parameter", "extra"), ("invalid_value", "audio"), ("invalid_event", None)]
+        ("invalid_json", None),
+        ("invalid_event", None),
+        ("invalid_value", "type"),
+        ("unknown_parameter", "extra"),
+        ("invalid_value", "audio"),
+        ("invalid_event", None),
+    ]
     assert errs[2]["event_id"] == "e9"
     send(s, type="input_audio_buffer.clear")
     assert [ev["type"] for ev in pump(s)] == ["input_audio_buffer.cleared"]
@@ -264,17 +332,31 @@ def test_g711_output_chunks(dialect: str) -> None:
     s = make(dialect)
     pump(s)
     if dialect == "ga":
-        update = {"type": "realtime", "audio": {"input": {"turn_detection": None},
-                                                "output": {"format": {"type": "audio/pcmu"}}}}
+        update = {
+            "type": "realtime",
+            "audio": {
+                "input": {"turn_detection": None},
+                "output": {"format": {"type": "audio/pcmu"}},
+            },
+        }
     else:
         update = {"turn_detection": None, "output_audio_format": "g711_ulaw"}
     send(s, type="session.update", session=update)
-    send(s, type="conversation.item.create",
-         item={"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hello there"}]})
+    send(
+        s,
+        type="conversation.item.create",
+        item={
+            "type": "message",
+            "role": "user",
+            "content": [{"type": "input_text", "text": "hello there"}],
+        },
+    )
     send(s, type="response.create")
     events = pump(s)
     validate_all(events, dialect)
-    sizes = [len(base64.b64decode(ev["delta"])) for ev in events if ev["type"] == NAMES[dialect]["audio"]]
+    sizes = [
+        len(base64.b64decode(ev["delta"])) for ev in events if ev["type"] == NAMES[dialect]["audio"]
+    ]
     assert sizes[:3] == [800, 1200, 2000]
 
 
@@ -290,17 +372,26 @@ def test_speech_interrupts_active_response(dialect: str) -> None:
     types = validate_all(events, dialect)
     done = events[types.index("response.done")]["response"]
     assert done["status"] == "cancelled" and done["status_details"]["reason"] == "turn_detected"
-    assert types[-1] == "input_audio_buffer.speech_started" or \
-        types.index("input_audio_buffer.speech_started", 1) < types.index("response.done")
+    assert types[-1] == "input_audio_buffer.speech_started" or types.index(
+        "input_audio_buffer.speech_started", 1
+    ) < types.index("response.done")
 
 
 def test_item_operations(dialect: str) -> None:
     s = make(dialect)
     pump(s)
     part = {"type": "input_text", "text": "hi"}
-    send(s, type="conversation.item.create", item={"id": "item_a", "type": "message", "role": "user", "content": [part]})
-    send(s, type="conversation.item.create", previous_item_id="nope",
-         item={"type": "message", "role": "user", "content": [part]})
+    send(
+        s,
+        type="conversation.item.create",
+        item={"id": "item_a", "type": "message", "role": "user", "content": [part]},
+    )
+    send(
+        s,
+        type="conversation.item.create",
+        previous_item_id="nope",
+        item={"type": "message", "role": "user", "content": [part]},
+    )
     send(s, type="conversation.item.retrieve", item_id="item_a")
     send(s, type="conversation.item.truncate", item_id="item_a", content_index=0, audio_end_ms=0)
     send(s, type="conversation.item.delete", item_id="item_a")
@@ -309,5 +400,7 @@ def test_item_operations(dialect: str) -> None:
     types = [ev["type"] for ev in events]
     assert "conversation.item.retrieved" in types and "conversation.item.deleted" in types
     assert [e["code"] for e in errors(events)] == [
-        "item_create_invalid_previous_item_id", "item_truncate_invalid_item_id",
-        "item_delete_invalid_item_id"]
+        "item_create_invalid_previous_item_id",
+        "item_truncate_invalid_item_id",
+        "item_delete_invalid_item_id",
+    ]

@@ -6,24 +6,29 @@ the session limit. Every received event is validated against the SDK models (rt_
 from __future__ import annotations
 
 import asyncio
-import time
 import base64
+import time
 
 import pytest
 from rt_env import Account
-from rt_ws import Client, connect, fixture_pcm
+from rt_ws import connect, fixture_pcm
 
-from emulator.realtime import session as session_module
 from emulator.realtime import transport
 from emulator.realtime.speech import codecs
 from emulator.realtime.speechkit import shared
 
 SILENCE_1S = bytes(48000)
 DIALECT = {
-    "ga": {"deployment": "gpt-realtime", "audio": "response.output_audio.delta",
-           "transcript": "response.output_audio_transcript.delta"},
-    "beta": {"deployment": "gpt-4o-realtime-preview", "audio": "response.audio.delta",
-             "transcript": "response.audio_transcript.delta"},
+    "ga": {
+        "deployment": "gpt-realtime",
+        "audio": "response.output_audio.delta",
+        "transcript": "response.output_audio_transcript.delta",
+    },
+    "beta": {
+        "deployment": "gpt-4o-realtime-preview",
+        "audio": "response.audio.delta",
+        "transcript": "response.audio_transcript.delta",
+    },
 }
 
 
@@ -48,7 +53,6 @@ def reply_transcript(events: list[dict[str, object]], dialect: str) -> str:
     return "".join(str(ev["delta"]) for ev in events if ev["type"] == kind)
 
 
-
 @pytest.mark.parametrize("dialect", ["ga", "beta"])
 async def test_audio_turn_with_server_vad(account: Account, dialect: str) -> None:
     async with connect(url_for(account, dialect), account, dialect, {"api-key": account.key}) as c:
@@ -58,8 +62,11 @@ async def test_audio_turn_with_server_vad(account: Account, dialect: str) -> Non
         await c.append_audio(fixture_pcm() + SILENCE_1S)
         events = await c.until("response.done")
         types = [ev["type"] for ev in events]
-        assert types[:3] == ["input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped",
-                             "input_audio_buffer.committed"]
+        assert types[:3] == [
+            "input_audio_buffer.speech_started",
+            "input_audio_buffer.speech_stopped",
+            "input_audio_buffer.committed",
+        ]
         started = events[0]
         assert 100 <= started["audio_start_ms"] <= 400  # speech at ~527 ms minus 300 ms padding
         assert events[-1]["response"]["status"] == "completed"
@@ -67,8 +74,11 @@ async def test_audio_turn_with_server_vad(account: Account, dialect: str) -> Non
         assert reply_transcript(events, dialect) == "Blue harbor seven."
         if "conversation.item.input_audio_transcription.completed" not in types:
             events += await c.until("conversation.item.input_audio_transcription.completed")
-        heard = next(ev for ev in events
-                     if ev["type"] == "conversation.item.input_audio_transcription.completed")
+        heard = next(
+            ev
+            for ev in events
+            if ev["type"] == "conversation.item.input_audio_transcription.completed"
+        )
         assert heard["transcript"] == "repeat after me blue harbor seven"
     audio = reply_audio(events, dialect)
     assert 0.8 < len(audio) / 48000 < 3.0
@@ -81,11 +91,21 @@ async def test_manual_commit_g711_in_and_out(account: Account) -> None:
     # survives G.711 intact, so the turn can be checked word for word
     narrow = codecs.resample(fixture_pcm("repeat_green_river_three.wav"), 24000, codecs.G711_RATE)
     ulaw = codecs.pcm16_to_ulaw(narrow)
-    async with connect(account.ga_url("gpt-realtime"), account, "ga", {"api-key": account.key}) as c:
+    async with connect(
+        account.ga_url("gpt-realtime"), account, "ga", {"api-key": account.key}
+    ) as c:
         await c.recv()
         fmt = {"type": "audio/pcmu"}
-        await c.send(type="session.update", session={"type": "realtime", "audio": {
-            "input": {"format": fmt, "turn_detection": None}, "output": {"format": fmt}}})
+        await c.send(
+            type="session.update",
+            session={
+                "type": "realtime",
+                "audio": {
+                    "input": {"format": fmt, "turn_detection": None},
+                    "output": {"format": fmt},
+                },
+            },
+        )
         updated = (await c.until("session.updated"))[-1]
         assert updated["session"]["audio"]["input"]["turn_detection"] is None
         await c.append_audio(ulaw, chunk=800)
@@ -94,8 +114,11 @@ async def test_manual_commit_g711_in_and_out(account: Account) -> None:
         assert [ev["type"] for ev in committed] == ["input_audio_buffer.committed"]
         await c.send(type="response.create")
         events = await c.until("response.done")
-    deltas = [base64.b64decode(ev["delta"]) for ev in events
-              if ev["type"] == "response.output_audio.delta"]
+    deltas = [
+        base64.b64decode(ev["delta"])
+        for ev in events
+        if ev["type"] == "response.output_audio.delta"
+    ]
     assert [len(d) for d in deltas[:2]] == [800, 1200]  # 100 ms, 150 ms of 8 kHz G.711
     assert reply_transcript(events, "ga") == "Green river three."
     # the output is µ-law of the synthesised reply (narrowband output is not re-recognised:
@@ -109,9 +132,14 @@ async def test_manual_commit_g711_in_and_out(account: Account) -> None:
 async def test_text_turn(account: Account, dialect: str) -> None:
     async with connect(url_for(account, dialect), account, dialect, {"api-key": account.key}) as c:
         await c.recv()
-        await c.send(type="conversation.item.create", item={
-            "type": "message", "role": "user",
-            "content": [{"type": "input_text", "text": "repeat after me good morning"}]})
+        await c.send(
+            type="conversation.item.create",
+            item={
+                "type": "message",
+                "role": "user",
+                "content": [{"type": "input_text", "text": "repeat after me good morning"}],
+            },
+        )
         await c.send(type="response.create")
         events = await c.until("response.done")
     assert reply_transcript(events, dialect) == "Good morning."
@@ -119,14 +147,21 @@ async def test_text_turn(account: Account, dialect: str) -> None:
 
 
 @pytest.mark.parametrize("dialect", ["ga", "beta"])
-async def test_cancel_mid_stream(account: Account, dialect: str,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_cancel_mid_stream(
+    account: Account, dialect: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(transport, "STREAM_SPEED", 1.0)  # stream in real time: room to cancel
     text = "repeat after me one two three four five six seven eight nine ten eleven twelve"
     async with connect(url_for(account, dialect), account, dialect, {"api-key": account.key}) as c:
         await c.recv()
-        await c.send(type="conversation.item.create", item={
-            "type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]})
+        await c.send(
+            type="conversation.item.create",
+            item={
+                "type": "message",
+                "role": "user",
+                "content": [{"type": "input_text", "text": text}],
+            },
+        )
         await c.send(type="response.create")
         await c.until(DIALECT[dialect]["audio"])
         await c.send(type="response.cancel", event_id="evt_cancel")
@@ -134,8 +169,9 @@ async def test_cancel_mid_stream(account: Account, dialect: str,
         done = events[-1]["response"]
         assert done["status"] == "cancelled"
         assert done["status_details"]["reason"] == "client_cancelled"
-        assert len(reply_transcript(c.events, dialect)) < len("One two three four five six seven "
-                                                                "eight nine ten eleven twelve.")
+        assert len(reply_transcript(c.events, dialect)) < len(
+            "One two three four five six seven eight nine ten eleven twelve."
+        )
         await c.send(type="response.cancel", event_id="evt_again")
         error = (await c.until("error"))[-1]["error"]
         assert (error["code"], error["event_id"]) == ("response_cancel_not_active", "evt_again")
@@ -149,19 +185,32 @@ async def test_errors_keep_the_session_open(account: Account, dialect: str) -> N
         assert (await c.until("error"))[-1]["error"]["code"] == "invalid_json"
         await c.send(type="input_audio_buffer.commit", event_id="evt_commit")
         error = (await c.until("error"))[-1]["error"]
-        assert (error["code"], error["event_id"]) == ("input_audio_buffer_commit_empty", "evt_commit")
+        assert (error["code"], error["event_id"]) == (
+            "input_audio_buffer_commit_empty",
+            "evt_commit",
+        )
         bad = {"type": "realtime"} if dialect == "beta" else {"modalities": ["text"]}
         await c.send(type="session.update", session=bad)
         error = (await c.until("error"))[-1]["error"]
         assert error["code"] in ("unknown_parameter", "missing_required_parameter")
         await c.send(type="input_audio_buffer.clear")
-        assert (await c.until("input_audio_buffer.cleared"))[-1]["type"] == "input_audio_buffer.cleared"
+        assert (await c.until("input_audio_buffer.cleared"))[-1][
+            "type"
+        ] == "input_audio_buffer.cleared"
 
 
-async def test_session_limit_closes_the_socket(account: Account,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(session_module, "SESSION_SECONDS", 1)
-    async with connect(account.ga_url("gpt-realtime"), account, "ga", {"api-key": account.key}) as c:
+async def test_session_limit_closes_the_socket(account: Account) -> None:
+    account.emu.config.realtime_session_seconds = 1
+    try:
+        await _expire_session(account)
+    finally:
+        account.emu.config.realtime_session_seconds = 1800
+
+
+async def _expire_session(account: Account) -> None:
+    async with connect(
+        account.ga_url("gpt-realtime"), account, "ga", {"api-key": account.key}
+    ) as c:
         created = await c.recv()
         assert created["session"]["expires_at"] <= int(time.time()) + 2
         error = (await c.until("error", timeout=10))[-1]["error"]
