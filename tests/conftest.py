@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,3 +16,13 @@ def emulator(tmp_path: Path) -> Iterator[Emulator]:
     """A running emulator with instant operations and its own state directory."""
     with Emulator(state_dir=tmp_path / "emu", config=EmulatorConfig(lro_seconds=0.0)) as emu:
         yield emu
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``azure`` touch real Azure: deselected unless AZ_TEST_ALLOW_AZURE=true."""
+    if os.environ.get("AZ_TEST_ALLOW_AZURE", "").lower() == "true":
+        return
+    live = [item for item in items if item.get_closest_marker("azure")]
+    if live:
+        config.hook.pytest_deselected(items=live)
+        items[:] = [item for item in items if not item.get_closest_marker("azure")]
