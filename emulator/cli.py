@@ -107,6 +107,13 @@ def cli() -> None:
     help="Fraction of ARM requests answered 500.",
 )
 @click.option(
+    "--realtime-throttle-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Fraction of realtime WebSocket handshakes refused with 429 and Retry-After.",
+)
+@click.option(
     "--latency-ms",
     type=click.FloatRange(min=0),
     default=0.0,

@@ -43,8 +43,10 @@ class FaultRule:
 class EmulatorConfig:
     """Knobs of one emulator process; changeable at run time through ``/_admin/config``.
 
-    Rates are fractions of ARM requests in [0, 1], drawn from a generator seeded with
-    ``seed`` so that a test run is repeatable.
+    Rates are fractions in [0, 1] (``throttle_rate``/``error_rate`` of ARM requests,
+    ``realtime_throttle_rate`` of realtime handshakes), drawn from one generator seeded with
+    ``seed`` so that a test run is repeatable. Targeted ``faults`` (kind ``http``) apply to
+    ARM requests and realtime handshakes alike; Entra and ``/_admin`` are never faulted.
     """
 
     lro_seconds: float = 0.0
@@ -58,9 +60,13 @@ class EmulatorConfig:
     """Maximum realtime session length (Azure: 30 minutes)."""
     throttle_rate: float = 0.0
     error_rate: float = 0.0
+    realtime_throttle_rate: float = 0.0
+    """Fraction of realtime WebSocket handshakes refused with HTTP 429 and ``Retry-After``."""
     latency_ms: float = 0.0
     seed: int = 0
     faults: list[FaultRule] = field(default_factory=list)
+    page_size: int = 50
+    """Items per page of ARM list operations; longer lists continue through ``nextLink``."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready copy."""
@@ -83,6 +89,18 @@ class EmulatorConfig:
                 checked[name] = _check_number(name, getattr(self, name), value)
         for name, value in checked.items():
             setattr(self, name, value)
+        if "seed" in checked:
+            # setting the seed (even to its current value) restarts the fault sequence
+            self.seed_generation = self.seed_generation + 1
+
+    @property
+    def seed_generation(self) -> int:
+        """How many times ``seed`` was set through ``update`` (not a setting itself)."""
+        return self.__dict__.get("_seed_generation", 0)
+
+    @seed_generation.setter
+    def seed_generation(self, value: int) -> None:
+        self.__dict__["_seed_generation"] = value
 
 
 def _check_number(name: str, current: Any, value: Any) -> Any:
@@ -95,6 +113,8 @@ def _check_number(name: str, current: Any, value: Any) -> Any:
         raise ValueError(f"'{name}' must be between 0 and 1")
     if value < 0:
         raise ValueError(f"'{name}' must not be negative")
+    if name == "page_size" and value < 1:
+        raise ValueError("'page_size' must be at least 1")
     return value
 
 

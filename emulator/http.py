@@ -30,7 +30,8 @@ class Route:
     """One operation: HTTP method, path pattern and handler.
 
     ``service`` groups routes ("arm", "entra", "dataplane", "admin"): ARM routes require
-    ``api-version`` and a valid management token and are subject to fault injection.
+    ``api-version`` and a valid management token; ARM and data-plane routes are subject to
+    fault injection.
     """
 
     method: str

@@ -42,7 +42,8 @@ def all_routes() -> list[Route]:
 
 
 class App:
-    """Request dispatch with the cross-cutting ARM behaviour (ids, auth, faults, stats)."""
+    """Request dispatch with the cross-cutting behaviour: ids, ARM auth, faults (ARM and
+    realtime handshakes; never Entra or admin), stats."""
 
     def __init__(self, state_dir: Path, config: EmulatorConfig) -> None:
         self.state_dir = state_dir
@@ -91,6 +92,8 @@ class App:
             )
             if service == "arm":
                 await self._arm_preamble(ctx)
+            elif service == "dataplane":
+                self._dataplane_preamble(ctx)
             response = await route.handler(ctx)
         except errors.ServiceError as exc:
             response = exc.response()
@@ -116,6 +119,12 @@ class App:
             raise fault
         if not ctx.path.lower().startswith("/metadata/"):
             ctx.principal = self._authenticate(ctx)
+
+    def _dataplane_preamble(self, ctx: RequestContext) -> None:
+        # Throttling refuses the upgrade itself, as Azure does: no socket is ever opened.
+        fault = self.faults.dataplane_fault(ctx.request.method, ctx.path)
+        if fault is not None:
+            raise fault
 
     def _authenticate(self, ctx: RequestContext) -> principals.PrincipalRecord:
         header = ctx.request.headers.get("Authorization", "")

@@ -1,7 +1,8 @@
 """The ``provision`` command line: parse, call the library, render, exit with a documented code.
 
 Exit codes: 0 success (plan/status: nothing pending), 1 failure, 2 bad input or usage
-(invalid environment file, bad flags, protected environment), 3 changes pending (plan, status).
+(invalid environment file, bad flags, protected environment), 3 changes pending (plan, status),
+4 ``up`` applied but the data plane did not accept the granted identities within the timeout.
 Results go to stdout (``--json`` for machines); progress and prompts go to stderr.
 """
 
@@ -21,7 +22,6 @@ from provision.errors import (
     EXIT_CHANGES_PENDING,
     EXIT_FAILURE,
     EXIT_OK,
-    ApplyError,
     PreflightError,
     ProvisionError,
     UsageError,
@@ -32,15 +32,26 @@ Examples:
   provision validate --env dev
   provision plan --env dev            # exit 3 when changes are pending
   provision up --env local --yes
+  provision up --env dev --env staging --yes   # several environments, concurrently
   provision outputs --env local --json
   provision down --env dev --purge --yes
 \b
-Exit codes: 0 ok, 1 failure, 2 bad input/usage, 3 changes pending (plan, status).
+Exit codes: 0 ok, 1 failure, 2 bad input/usage, 3 changes pending (plan, status),
+4 applied but not ready (up: the data plane kept refusing within --wait-timeout).
 """
 
 
+principal_option = click.option(
+    "--principal",
+    envvar="PROVISION_EMULATOR_PRINCIPAL",
+    hidden=True,
+    help="Emulator target only: act as this connection.json principal (default deployer).",
+)
+
+
 def env_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """--env / --env-file / --env-dir, shared by every command."""
+    """--env / --env-file / --env-dir (and the hidden --principal), shared by every command."""
+    fn = principal_option(fn)
     fn = click.option(
         "--env-dir",
         type=click.Path(file_okay=False, path_type=Path),
@@ -74,14 +85,8 @@ def handle_errors(fn: Callable[..., int | None]) -> Callable[..., None]:
 
         try:
             code = fn(*args, **kwargs)
-        except ApplyError as exc:
-            click.echo(render.apply_error_text(exc), err=True)
-            sys.exit(exc.exit_code)
-        except PreflightError as exc:
-            click.echo(render.preflight_text(exc.failures), err=True)
-            sys.exit(exc.exit_code)
         except ProvisionError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(render.error_text(exc), err=True)
             sys.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
@@ -109,7 +114,10 @@ def _confirmer(yes: bool, question: str) -> Callable[[Any], bool]:
         if yes:
             return True
         if not render.is_interactive():
-            raise UsageError(f"{question}: pass --yes (no terminal to ask)")
+            raise UsageError(
+                f"not applied: {plan.environment} needs confirmation for "
+                f"{render.destructive_text(plan)}; re-run with --yes (no terminal to ask)"
+            )
         click.echo(render.plan_text(plan), err=True)
         return click.confirm(question, err=True, default=False)
 
@@ -124,7 +132,40 @@ def _allow_protected(value: str | None, env_name: str) -> bool:
     return True
 
 
-@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+class _OneLineUsage:
+    """Click usage errors as one line (``Error: ... (see 'provision up --help')``), exit 2."""
+
+    def make_context(self, info_name: str | None, args: list[str], *a: Any, **kw: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, *a, **kw)  # type: ignore[misc]
+        except click.UsageError as exc:
+            _one_line(exc, info_name)
+            raise
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)  # type: ignore[misc]
+        except click.UsageError as exc:
+            _one_line(exc, None)
+            raise
+
+
+def _one_line(exc: click.UsageError, name: str | None) -> None:
+    where = f"provision {name}" if name and name != "provision" else "provision"
+    if exc.ctx is not None:
+        exc.message = f"{exc.message.rstrip('.')}; see '{where} --help'"
+        exc.ctx = None  # without a context, click prints the message alone
+
+
+class _Command(_OneLineUsage, click.Command):
+    pass
+
+
+class _Group(_OneLineUsage, click.Group):
+    command_class = _Command
+
+
+@click.group(cls=_Group, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="realtime-toolkit", message="%(prog)s %(version)s")
 def cli() -> None:
     """Provision Azure OpenAI realtime deployments from environments/<env>.toml."""
@@ -134,7 +175,13 @@ def cli() -> None:
 @env_options
 @json_option
 @handle_errors
-def validate(env: str | None, env_file: Path | None, env_dir: Path | None, as_json: bool) -> int:
+def validate(
+    env: str | None,
+    env_file: Path | None,
+    env_dir: Path | None,
+    principal: str | None,
+    as_json: bool,
+) -> int:
     """Check an environment file (no network)."""
     from provision.config import load_environment
 
@@ -157,11 +204,17 @@ def validate(env: str | None, env_file: Path | None, env_dir: Path | None, as_js
 @env_options
 @json_option
 @handle_errors
-def plan(env: str | None, env_file: Path | None, env_dir: Path | None, as_json: bool) -> int:
+def plan(
+    env: str | None,
+    env_file: Path | None,
+    env_dir: Path | None,
+    principal: str | None,
+    as_json: bool,
+) -> int:
     """Show every change `up` would make, and why nothing else changes. Exit 3 if pending."""
     from provision import engine, render
 
-    with engine.open_session(env, env_file, env_dir) as session:
+    with engine.open_session(env, env_file, env_dir, principal=principal) as session:
         the_plan, _ = engine.make_plan(session)
         failures = engine.check_preflight(session, the_plan) if the_plan.has_changes else []
     data = {**the_plan.to_dict(), "preflight": [f.to_dict() for f in failures]}
@@ -172,49 +225,92 @@ def plan(env: str | None, env_file: Path | None, env_dir: Path | None, as_json: 
 
 
 @cli.command(epilog=EPILOG)
-@env_options
+@click.option(
+    "--env",
+    "-e",
+    "envs",
+    metavar="NAME",
+    multiple=True,
+    help="Environment name: environments/NAME.toml. Repeat to apply several concurrently.",
+)
+@click.option(
+    "--env-file",
+    "env_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Environment file path (instead of --env); repeatable.",
+)
+@click.option(
+    "--env-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory of environment files (default ./environments).",
+)
+@principal_option
 @yes_option
 @protected_option
 @json_option
 @click.option("--smoke", "run_smoke", is_flag=True, help="Run `smoke run` after applying.")
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="Do not wait for the data plane to accept the granted identities.",
+)
+@click.option(
+    "--wait-timeout",
+    type=click.FloatRange(min=0, min_open=True, max=86400),
+    metavar="SECONDS",
+    help="Readiness wait limit (default: [readiness] timeout_seconds, else 600 on Azure, "
+    "60 on the emulator).",
+)
 @handle_errors
 def up(
-    env: str | None,
-    env_file: Path | None,
+    envs: tuple[str, ...],
+    env_files: tuple[Path, ...],
     env_dir: Path | None,
+    principal: str | None,
     yes: bool,
     confirm_protected: str | None,
     as_json: bool,
     run_smoke: bool,
+    no_wait: bool,
+    wait_timeout: float | None,
 ) -> int:
-    """Converge the environment to its declared state (pre-flight first)."""
-    from provision import engine, hooks, render
+    """Converge the environment: pre-flight, apply, then wait until the data plane accepts the
+    identities granted realtime roles (exit 4 if it does not within --wait-timeout)."""
+    from provision import up_command
 
-    progress = render.Progress()
-    with engine.open_session(env, env_file, env_dir) as session:
-        progress.step(f"environment {session.desired.environment} on {session.target.kind}")
-        allow = _allow_protected(confirm_protected, session.desired.environment)
-        outcome = engine.up(
-            session,
-            confirm=_confirmer(yes, "Apply destructive changes?"),
-            allow_protected=allow,
-            on_event=progress,
-        )
-        _emit(outcome.to_dict(), render.result_text(outcome.result, outcome.plan), as_json)
-        if run_smoke:
-            return hooks.run_smoke(session)
-    return EXIT_OK
+    options = up_command.UpOptions(
+        env_dir=env_dir,
+        principal=principal,
+        confirm=_confirmer(yes, "Apply destructive changes?"),
+        confirm_protected=confirm_protected,
+        as_json=as_json,
+        run_smoke=run_smoke,
+        wait=not no_wait,
+        wait_timeout=wait_timeout,
+    )
+    entries = [(name, None) for name in envs] + [(None, path) for path in env_files]
+    if len(entries) <= 1:
+        env, env_file = entries[0] if entries else (None, None)
+        return up_command.up_one(env, env_file, options)
+    return up_command.up_many(entries, options)
 
 
 @cli.command(epilog=EPILOG)
 @env_options
 @json_option
 @handle_errors
-def status(env: str | None, env_file: Path | None, env_dir: Path | None, as_json: bool) -> int:
+def status(
+    env: str | None,
+    env_file: Path | None,
+    env_dir: Path | None,
+    principal: str | None,
+    as_json: bool,
+) -> int:
     """Report drift between the environment file and the cloud. Exit 3 on drift."""
     from provision import engine, render
 
-    with engine.open_session(env, env_file, env_dir) as session:
+    with engine.open_session(env, env_file, env_dir, principal=principal) as session:
         the_plan, _ = engine.make_plan(session)
     drift = [c.to_dict() for c in the_plan.pending]
     data = {"environment": the_plan.environment, "in_sync": not drift, "drift": drift}
@@ -226,11 +322,17 @@ def status(env: str | None, env_file: Path | None, env_dir: Path | None, as_json
 @env_options
 @json_option
 @handle_errors
-def outputs(env: str | None, env_file: Path | None, env_dir: Path | None, as_json: bool) -> int:
+def outputs(
+    env: str | None,
+    env_file: Path | None,
+    env_dir: Path | None,
+    principal: str | None,
+    as_json: bool,
+) -> int:
     """Endpoint, deployments, realtime URL and dialect per deployment."""
     from provision import engine, render
 
-    with engine.open_session(env, env_file, env_dir) as session:
+    with engine.open_session(env, env_file, env_dir, principal=principal) as session:
         data = engine.build_outputs(session)
     _emit(data, render.outputs_text(data), as_json)
     return EXIT_OK if data["provisioned"] else EXIT_FAILURE
@@ -247,6 +349,7 @@ def down(
     env: str | None,
     env_file: Path | None,
     env_dir: Path | None,
+    principal: str | None,
     purge: bool,
     yes: bool,
     confirm_protected: str | None,
@@ -260,7 +363,7 @@ def down(
     allow = _allow_protected(confirm_protected, loaded.name)
     engine.guard_protected(loaded.config.protection.prevent_destroy, loaded.name, allow, "down")
     progress = render.Progress()
-    with engine.open_session(env, env_file, env_dir) as session:
+    with engine.open_session(env, env_file, env_dir, principal=principal) as session:
         outcome = engine.down(
             session,
             purge=purge,

@@ -113,6 +113,16 @@ class ProtectionConfig(_Strict):
     prevent_destroy: bool = False
 
 
+DEFAULT_WAIT_SECONDS = {"azure": 600.0, "emulator": 60.0}
+
+
+class ReadinessConfig(_Strict):
+    """``[readiness]``: how ``up`` waits for the data plane to accept the granted identities."""
+
+    wait: bool = True
+    timeout_seconds: float | None = Field(default=None, gt=0, le=86400)
+
+
 class SmokeConfig(BaseModel):
     """``[smoke]``: settings read by ``smoke run``; known keys are validated, others kept."""
 
@@ -139,6 +149,7 @@ class EnvironmentConfig(_Strict):
     deployments: list[DeploymentConfig] = Field(default_factory=list)
     role_assignments: list[RoleAssignmentConfig] = Field(default_factory=list)
     protection: ProtectionConfig = Field(default_factory=ProtectionConfig)
+    readiness: ReadinessConfig = Field(default_factory=ReadinessConfig)
     smoke: SmokeConfig = Field(default_factory=SmokeConfig)
 
     @model_validator(mode="after")
@@ -160,6 +171,11 @@ class EnvironmentConfig(_Strict):
         if unknown:
             raise ValueError(f"smoke.deployments names undeclared deployments: {sorted(unknown)}")
         return self
+
+    @property
+    def wait_timeout(self) -> float:
+        """Seconds ``up`` waits for data-plane readiness (600 on Azure, 60 on the emulator)."""
+        return self.readiness.timeout_seconds or DEFAULT_WAIT_SECONDS[self.target]
 
 
 @dataclass(frozen=True)
@@ -188,13 +204,20 @@ def find_environment_file(
     Raises ConfigError when nothing is found.
     """
     if env_file is not None:
+        if env_file.is_dir():
+            raise ConfigError(str(env_file), [("", "is a directory, not an environment file")])
         if not env_file.is_file():
             raise ConfigError(str(env_file), [("", "file not found")])
         return env_file
     if not env:
         raise ConfigError("<command line>", [("--env", "give --env NAME or --env-file PATH")])
     directory = env_dir or Path(os.environ.get(ENV_DIR_VARIABLE, "environments"))
+    if "/" in env or "\\" in env or env.startswith("."):
+        problem = f"{env!r} is not an environment name; use --env-file PATH for a file"
+        raise ConfigError("<command line>", [("--env", problem)])
     path = directory / f"{env}.toml"
+    if path.is_dir():
+        raise ConfigError(str(path), [("", "is a directory, not an environment file")])
     if not path.is_file():
         available = sorted(p.stem for p in directory.glob("*.toml")) if directory.is_dir() else []
         hint = f"available: {', '.join(available)}" if available else f"no *.toml in {directory}"
@@ -211,6 +234,11 @@ def load_environment(
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), [("", f"invalid TOML: {exc}")]) from exc
+    except UnicodeDecodeError as exc:
+        problem = f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"
+        raise ConfigError(str(path), [("", problem)]) from None
+    except OSError as exc:
+        raise ConfigError(str(path), [("", f"cannot read: {exc.strerror or exc}")]) from None
     config = parse_environment(data, source=str(path), default_name=path.stem)
     if env and env_file is None and config.name != env:
         problem = f"is {config.name!r} but the file is {path.name}; make them agree"
@@ -222,6 +250,9 @@ def parse_environment(
     data: dict[str, Any], *, source: str = "<memory>", default_name: str | None = None
 ) -> EnvironmentConfig:
     """Validate an already-parsed TOML document. Raises ConfigError naming key paths."""
+    if not data:
+        required = "target, resource_group, location and an [account] table"
+        raise ConfigError(source, [("", f"the file is empty; expected at least {required}")])
     if default_name is not None and "name" not in data:
         data = {"name": default_name, **data}
     try:
@@ -236,11 +267,28 @@ def _problem(err: Any) -> tuple[str, str]:
     if kind == "missing":
         return path, "required key is missing"
     if kind == "extra_forbidden":
-        return path, "unknown key (check spelling; see environments/README or docs)"
+        allowed = _allowed_keys(err["loc"][:-1])
+        hint = f"; expected one of: {', '.join(allowed)}" if allowed else ""
+        return path, f"unknown key (check spelling){hint}"
     msg = err["msg"].removeprefix("Value error, ")
     if kind in {"string_type", "int_type", "bool_type", "float_type", "dict_type", "list_type"}:
         msg = f"{msg} (got {type(err.get('input')).__name__})"
     return path, msg
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The keys the table at ``loc`` accepts (list indexes skipped)."""
+    model: Any = EnvironmentConfig
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        annotation = getattr(field, "annotation", None)
+        inner = [a for a in getattr(annotation, "__args__", ()) if isinstance(a, type)]
+        model = annotation if isinstance(annotation, type) else (inner[0] if inner else None)
+        if model is None or not issubclass(model, BaseModel):
+            return []
+    return sorted(model.model_fields)
 
 
 def _key_path(loc: tuple[Any, ...]) -> str:

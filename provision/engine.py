@@ -7,12 +7,13 @@ find endpoints and credentials). Nothing here prints: progress goes to ``on_even
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from provision import apply, facts, outputs, preflight
+from provision import apply, facts, outputs, preflight, readiness
 from provision.changes import Plan
 from provision.config import LoadedEnvironment, load_environment
 from provision.errors import AbortedError, PreflightError, ProtectedEnvironmentError
@@ -40,11 +41,18 @@ class Session:
 
 @contextmanager
 def open_session(
-    env: str | None = None, env_file: Path | None = None, env_dir: Path | None = None
+    env: str | None = None,
+    env_file: Path | None = None,
+    env_dir: Path | None = None,
+    *,
+    principal: str | None = None,
 ) -> Iterator[Session]:
-    """Load and validate the environment, open its target and resolve the desired state."""
+    """Load and validate the environment, open its target and resolve the desired state.
+
+    ``principal`` (emulator only) names the connection.json principal to act as.
+    """
     loaded = load_environment(env, env_file, env_dir)
-    with open_target(loaded) as target:
+    with open_target(loaded, principal) as target:
         yield Session(loaded, target, desired_state(loaded.config, target.backend))
 
 
@@ -64,11 +72,13 @@ def check_preflight(session: Session, plan: Plan) -> list[preflight.PreflightFai
 class UpResult:
     plan: Plan
     result: apply.ApplyResult | None  # None when nothing had to change
+    readiness: readiness.ReadinessReport | None = None  # None when not waited for
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "plan": self.plan.to_dict(),
             "apply": self.result.to_dict() if self.result else None,
+            "readiness": self.readiness.to_dict() if self.readiness else None,
         }
 
 
@@ -83,11 +93,17 @@ def up(
     """Converge the environment. Destructive changes need ``confirm(plan)`` to return True.
 
     Raises PlanError, PreflightError (before any write), ProtectedEnvironmentError,
-    AbortedError or ApplyError.
+    AbortedError or ApplyError. Readiness is a separate step: ``wait_ready``.
     """
+    plan = prepare_up(session, confirm=confirm, allow_protected=allow_protected)
+    return apply_up(session, plan, on_event=on_event, retry=retry)
+
+
+def prepare_up(session: Session, *, confirm: Confirm, allow_protected: bool = False) -> Plan:
+    """Everything ``up`` does before its first write: plan, pre-flight, protection, confirm."""
     plan, _ = make_plan(session)
     if not plan.has_changes:
-        return UpResult(plan, None)
+        return plan
     failures = check_preflight(session, plan)
     if failures:
         raise PreflightError(failures)
@@ -95,8 +111,75 @@ def up(
         _guard(session, allow_protected, "destructive changes (replace/delete)")
         if not confirm(plan):
             raise AbortedError("not applied: destructive changes were not confirmed")
+    return plan
+
+
+def apply_up(
+    session: Session,
+    plan: Plan,
+    *,
+    on_event: Callable[[apply.Event], None] | None = None,
+    retry: apply.RetryPolicy | None = None,
+) -> UpResult:
+    """Apply a plan from ``prepare_up`` (nothing when it has no changes). Raises ApplyError."""
+    if not plan.has_changes:
+        return UpResult(plan, None)
     result = apply.execute(plan, session.desired, session.backend, on_event=on_event, retry=retry)
     return UpResult(plan, result)
+
+
+def wait_ready(
+    session: Session,
+    outcome: UpResult,
+    *,
+    timeout: float | None = None,
+    on_check: Callable[[readiness.CheckResult], None] | None = None,
+) -> UpResult:
+    """Wait until the data plane accepts the granted identities, if ``up`` changed anything it
+    depends on; ``outcome.readiness`` then holds the report (never raises for a refusal)."""
+    config = session.loaded.config
+    if not config.readiness.wait or not readiness.needs_wait(outcome.result):
+        return outcome
+    actual = facts.gather(session.backend, session.desired)
+    acct = actual.account
+    endpoint = outputs.openai_endpoint(acct.endpoints, acct.endpoint) if acct else None
+    local = session.target.kind == "emulator"
+    policy = readiness.Policy(
+        timeout_s=timeout or config.wait_timeout,
+        first_delay_s=0.5 if local else 1.0,
+        max_delay_s=2.0 if local else 15.0,
+    )
+    report = readiness.wait(session.desired, session.target, endpoint, policy, on_check=on_check)
+    return replace(outcome, readiness=report)
+
+
+def up_many(
+    jobs: list[tuple[Session, Plan]],
+    *,
+    wait: bool,
+    timeout: float | None = None,
+    on_event: Callable[[apply.Event], None] | None = None,
+    on_check: Callable[[str, readiness.CheckResult], None] | None = None,
+) -> list[UpResult | BaseException]:
+    """Apply (and wait for) several prepared environments concurrently, one thread each.
+
+    Returns one result or exception per job, in order; one failure does not stop the others.
+    """
+
+    def one(job: tuple[Session, Plan]) -> UpResult | BaseException:
+        session, plan = job
+        env = session.desired.environment
+        try:
+            outcome = apply_up(session, plan, on_event=on_event)
+            if not wait:
+                return outcome
+            check = (lambda c: on_check(env, c)) if on_check else None
+            return wait_ready(session, outcome, timeout=timeout, on_check=check)
+        except Exception as exc:  # reported per environment
+            return exc
+
+    with ThreadPoolExecutor(max_workers=min(8, max(1, len(jobs))), thread_name_prefix="up") as pool:
+        return list(pool.map(one, jobs))
 
 
 def down(

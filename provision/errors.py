@@ -19,14 +19,18 @@ Hierarchy::
     │   ├── ConflictError               409 (RequestConflict, FlagMustBeSetForRestore, ...)
     │   └── ThrottledError              429
     ├── TargetError                     the target (emulator) could not be started or reached
-    └── AbortedError                    the user declined a confirmation prompt
+    ├── AbortedError                    the user declined a confirmation prompt
+    └── ReadinessError                  applied, but the data plane did not accept the granted
+                                        identities within the wait timeout (exit 4)
 
 Exit codes (documented in the CLI help too):
 
     0  success (``plan``: no changes pending)
     1  failure (cloud, apply, pre-flight, plan, auth, aborted)
     2  bad input or usage (invalid environment file, bad flags, protected environment)
-    3  ``plan`` only: changes are pending
+    3  ``plan``/``status``: changes are pending
+    4  ``up``: changes applied, but the data plane did not accept the identities in time
+       (role assignments or deployments not effective yet; check later with ``smoke run``)
 
 Messages never contain secrets: backends build them from ARM error codes and messages only.
 """
@@ -39,6 +43,7 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
 EXIT_CHANGES_PENDING = 3
+EXIT_NOT_READY = 4
 
 
 class ProvisionError(Exception):
@@ -95,6 +100,19 @@ class TargetError(ProvisionError):
 
 class AbortedError(ProvisionError):
     """The user declined a confirmation prompt."""
+
+
+class ReadinessError(ProvisionError):
+    """``up`` applied its changes but the data plane kept refusing within the wait timeout.
+
+    ``report`` is the ``provision.readiness.ReadinessReport`` with every check and wait.
+    """
+
+    exit_code = EXIT_NOT_READY
+
+    def __init__(self, message: str, report: Any = None) -> None:
+        self.report = report
+        super().__init__(message)
 
 
 class AzureApiError(ProvisionError):

@@ -67,7 +67,13 @@ def _account(desired: DesiredState, actual: ActualState) -> list[Change]:
         raise PlanError(_foreign(ref, acct.tags, desired.environment))
     replace = _account_replace_diffs(spec, acct)
     if replace:
-        why = "immutable field(s) changed: " + ", ".join(d.field for d in replace)
+        fields = ", ".join(d.field for d in replace)
+        if desired.soft_delete != "purge":
+            raise PlanError(_replace_blocked(ref, replace, desired.soft_delete))
+        why = (
+            f"immutable field(s) changed: {fields}; delete it, purge the soft-deleted copy "
+            "(soft_delete = purge), re-create it with its deployments and role assignments"
+        )
         return [Replace(ref, why, replace, spec, acct)]
     diffs = _account_update_diffs(spec, acct)
     if diffs:
@@ -101,6 +107,17 @@ def soft_delete_message(name: str, location: str, resource_group: str) -> str:
         "set soft_delete = 'restore' to recover it or 'purge' to destroy it for good, "
         f"or purge it by hand: az cognitiveservices account purge -l {location} "
         f"-g {resource_group} -n {name}"
+    )
+
+
+def _replace_blocked(ref: Ref, diffs: tuple[FieldDiff, ...], policy: str) -> str:
+    """Why a replacement cannot go ahead under soft_delete = fail | restore."""
+    changed = ", ".join(str(d) for d in diffs)
+    return (
+        f"{ref} must be replaced ({changed}): deleting it leaves a soft-deleted copy that "
+        f"blocks re-creating the name for 48 h, and soft_delete = '{policy}' forbids purging it. "
+        "Set soft_delete = 'purge' for this change, give the account a new name, or revert "
+        "the field"
     )
 
 

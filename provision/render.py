@@ -8,8 +8,9 @@ from typing import Any
 
 from provision.apply import ApplyResult, Event
 from provision.changes import Change, Plan
-from provision.errors import ApplyError
+from provision.errors import ApplyError, PreflightError, ProvisionError
 from provision.preflight import PreflightFailure
+from provision.readiness import CheckResult, ReadinessReport
 
 _SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "no-op": "="}
 
@@ -55,6 +56,52 @@ def result_text(result: ApplyResult | None, plan: Plan) -> str:
     return "\n".join(lines)
 
 
+def up_text(outcome: Any) -> str:
+    """``up``'s stdout: what was applied, then what the data plane said."""
+    text = result_text(outcome.result, outcome.plan)
+    if outcome.readiness is not None:
+        text += "\n" + readiness_text(outcome.readiness)
+    elif outcome.result is not None:
+        text += "\n  readiness: not waited for"
+    return text
+
+
+def readiness_text(report: ReadinessReport) -> str:
+    if report.skipped:
+        lines = [f"  readiness: not checked ({report.skipped})"]
+    elif report.ok:
+        lines = [
+            f"  readiness: {len(report.checks)} check(s) ready in {report.seconds:.1f}s "
+            f"(timeout {report.timeout_s:g}s):"
+        ]
+    else:
+        lines = [
+            f"  readiness: {len(report.failed)} of {len(report.checks)} check(s) NOT ready "
+            f"within {report.timeout_s:g}s:"
+        ]
+    lines += [f"    {c.line()}" for c in report.checks]
+    lines += [f"  note: {n}" for n in report.notes]
+    return "\n".join(lines)
+
+
+def destructive_text(plan: Plan) -> str:
+    """One line naming every destructive change of ``plan`` and its field changes."""
+    parts = []
+    for change in plan.destructive:
+        diffs = ", ".join(str(d) for d in getattr(change, "diffs", ()))
+        parts.append(f"{change.describe()}" + (f" ({diffs})" if diffs else ""))
+    return "; ".join(parts)
+
+
+def error_text(exc: ProvisionError) -> str:
+    """How an expected error is shown on stderr."""
+    if isinstance(exc, ApplyError):
+        return apply_error_text(exc)
+    if isinstance(exc, PreflightError):
+        return preflight_text(exc.failures)
+    return f"error: {exc}"
+
+
 def preflight_text(failures: list[PreflightFailure]) -> str:
     lines = [f"Pre-flight failed ({len(failures)} problem(s)); nothing was changed:"]
     for f in failures:
@@ -97,6 +144,16 @@ class Progress:
             from rich.markup import escape
 
             self.console.print(f"[dim]»[/dim] {escape(message)}", markup=True)
+
+    def check(self, environment: str, result: CheckResult) -> None:
+        """One finished readiness check."""
+        if self.quiet:
+            return
+        from rich.markup import escape
+
+        color, label = ("green", "✓") if result.ready else ("red", "✗")
+        text = escape(f"[{environment}] readiness {result.line()}")
+        self.console.print(f"[{color}]{label}[/{color}] {text}", markup=True)
 
     def __call__(self, event: Event) -> None:
         if self.quiet:

@@ -106,7 +106,13 @@ def _role_assignments(
         if name in seen:
             raise ConfigError(
                 config.name,
-                [(f"role_assignments[{index}]", "duplicates an earlier principal and role")],
+                [
+                    (
+                        f"role_assignments[{index}]",
+                        f"{ra.principal} gets {ra.role!r}, which an earlier entry already "
+                        "grants to the same principal",
+                    )
+                ],
             )
         seen.add(name)
         out.append(

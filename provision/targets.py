@@ -3,7 +3,9 @@
 ``emulator``: reuse a running emulator when ``<state dir>/connection.json`` names a live
 server, else start the embedded emulator in-process on that state directory (so that
 ``provision up --env local`` and a later ``smoke run --env local`` see the same world). The state
-directory is ``$PROVISION_EMULATOR_STATE`` or ``<project>/.emulator/<env>``.
+directory is ``$PROVISION_EMULATOR_STATE`` or ``<project>/.emulator/<env>``. The emulator
+target acts as its ``deployer`` principal unless another is named (``principal``, or
+``$PROVISION_EMULATOR_PRINCIPAL``): e.g. ``app``, which holds no ARM roles.
 Azure SDK and emulator imports happen here lazily, keeping ``provision --help`` fast.
 """
 
@@ -18,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from provision.config import LoadedEnvironment
-from provision.errors import TargetError
+from provision.errors import TargetError, UsageError
 
 STATE_VARIABLE = "PROVISION_EMULATOR_STATE"
+PRINCIPAL_VARIABLE = "PROVISION_EMULATOR_PRINCIPAL"
+DEFAULT_EMULATOR_PRINCIPAL = "deployer"
 
 
 @dataclass
@@ -32,6 +36,7 @@ class Target:
     ca_bundle: Path | None = None
     connection: Any = None  # emulator.connection.Connection for the emulator target
     started_emulator: bool = False
+    principal: str | None = None  # emulator: the connection.json principal acting as "self"
 
     def data_plane_credential(self, principal: str = "app") -> Any:
         """An azure-identity credential for data-plane tokens (emulator: a named principal)."""
@@ -53,9 +58,19 @@ def emulator_state_dir(loaded: LoadedEnvironment) -> Path:
 
 
 @contextmanager
-def open_target(loaded: LoadedEnvironment) -> Iterator[Target]:
-    """Open the environment's target; stops an emulator it started on exit."""
+def open_target(loaded: LoadedEnvironment, principal: str | None = None) -> Iterator[Target]:
+    """Open the environment's target; stops an emulator it started on exit.
+
+    ``principal`` (emulator only) names the connection.json principal to act as; it defaults
+    to ``$PROVISION_EMULATOR_PRINCIPAL``, then ``deployer``. Raises TargetError (cannot
+    start or reach the emulator) or UsageError (unknown principal).
+    """
     if loaded.config.target == "azure":
+        if principal:
+            raise UsageError(
+                f"--principal {principal} applies to the emulator target only; on Azure, sign in "
+                "as that identity instead (az login, AZURE_CLIENT_ID/...)"
+            )
         from provision.backends import azure
 
         assert loaded.config.subscription is not None  # enforced by config validation
@@ -65,12 +80,16 @@ def open_target(loaded: LoadedEnvironment) -> Iterator[Target]:
         finally:
             backend.close()
         return
+    name = principal or os.environ.get(PRINCIPAL_VARIABLE) or DEFAULT_EMULATOR_PRINCIPAL
     with _emulator(emulator_state_dir(loaded)) as (connection, started):
         from provision.backends import azure
 
-        backend = azure.emulator_backend(connection, loaded.config.subscription)
+        if name not in connection.principals:
+            known = ", ".join(sorted(connection.principals)) or "none"
+            raise UsageError(f"the emulator has no principal {name!r} (known: {known})")
+        backend = azure.emulator_backend(connection, loaded.config.subscription, principal=name)
         try:
-            yield Target("emulator", backend, Path(connection.ca_bundle), connection, started)
+            yield Target("emulator", backend, Path(connection.ca_bundle), connection, started, name)
         finally:
             backend.close()
 

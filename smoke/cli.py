@@ -250,7 +250,7 @@ def main() -> None:
     "--wait-ready",
     "wait_ready_s",
     type=click.FloatRange(min=0),
-    help="Seconds to retry 401/403/404 [120].",
+    help="Seconds to retry 401/403/404/429 [120].",
 )
 @click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True)
 @click.option(

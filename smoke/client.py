@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.utils
 import json
+import math
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -69,24 +73,73 @@ def _ssl_context(settings: ConnectSettings) -> ssl.SSLContext | None:
         raise UsageError(f"cannot load CA bundle {settings.ca_path}: {exc}") from None
 
 
-def _handshake_detail(body: bytes | None) -> str:
-    """``code: message`` from an Azure-style JSON error body, else a short text excerpt."""
-    text = (body or b"").decode("utf-8", "replace").strip()
+def _handshake_error(
+    status: int, headers: Any, body: bytes | None, secrets: list[str]
+) -> HandshakeError:
+    """The refusal as a HandshakeError: Azure error code, a short detail, Retry-After."""
+    code, detail = _handshake_detail(_scrub((body or b"").decode("utf-8", "replace"), secrets))
+    return HandshakeError(status, detail, _retry_after(headers), code)
+
+
+def _handshake_detail(text: str) -> tuple[str | None, str]:
+    """``(code, "code: message")`` from an Azure-style JSON error body, else a text excerpt."""
+    text = text.strip()
     try:
         error = json.loads(text).get("error")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         error = None
     if isinstance(error, dict):
         parts = [str(error[k]) for k in ("code", "message") if error.get(k)]
-        return ": ".join(parts)[:_BODY_EXCERPT]
-    return " ".join(text.split())[:_BODY_EXCERPT]
+        code = error.get("code")
+        return (str(code) if code else None), ": ".join(parts)[:_BODY_EXCERPT]
+    return None, " ".join(text.split())[:_BODY_EXCERPT]
 
 
-def _retry_after(value: str | None) -> float | None:
+def _scrub(text: str, secrets: list[str]) -> str:
+    """``text`` without our own credentials, before any excerpt could cut one in half."""
+    for secret in secrets:
+        text = text.replace(secret, "[REDACTED]")
+    return text
+
+
+def _header_secrets(headers: dict[str, str]) -> list[str]:
+    """The secret parts of our request headers: whole values and Bearer tokens."""
+    out = []
+    for value in headers.values():
+        out.append(value)
+        scheme, _, token = value.partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            out.append(token.strip())
+    return sorted((v for v in out if len(v) >= 4), key=len, reverse=True)
+
+
+def _retry_after(headers: Any) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` (Azure OpenAI) or ``Retry-After``.
+
+    ``Retry-After`` is either delta-seconds or an HTTP date; anything unparsable is ignored.
+    """
+    millis = _number(headers.get("retry-after-ms"))
+    if millis is not None:
+        return millis / 1000
+    value = headers.get("Retry-After")
+    seconds = _number(value)
+    if seconds is not None or not value:
+        return seconds
     try:
-        return max(0.0, float(value)) if value else None
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        number = float(value) if value else None
     except ValueError:
         return None
+    return None if number is None or math.isnan(number) else max(0.0, number)
 
 
 class RealtimeClient:
@@ -131,9 +184,11 @@ class RealtimeClient:
             )
         except InvalidStatus as exc:
             response = exc.response
-            retry = _retry_after(response.headers.get("Retry-After"))
-            raise HandshakeError(
-                response.status_code, _handshake_detail(response.body), retry
+            raise _handshake_error(
+                response.status_code,
+                response.headers,
+                response.body,
+                _header_secrets(settings.headers),
             ) from None
         except InvalidURI as exc:
             raise UsageError(f"invalid realtime URL: {exc}") from None
@@ -167,6 +222,8 @@ class RealtimeClient:
         except ConnectionClosed as exc:
             frame = exc.rcvd or exc.sent
             lost = ConnectionLost(frame.code if frame else None, frame.reason if frame else "")
+        except Exception as exc:  # noqa: BLE001 - never die silently: waiters must learn why
+            lost = ProtocolViolation(f"could not process a frame ({type(exc).__name__})")
         if not self._closing:
             self.protocol.connection_lost(getattr(lost, "code", None), str(lost), self._clock())
             self._lost = lost

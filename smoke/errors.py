@@ -57,10 +57,17 @@ class SessionError(SmokeError):
 class HandshakeError(SessionError):
     """The server answered the WebSocket upgrade with an HTTP error status."""
 
-    def __init__(self, status: int, detail: str = "", retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: str = "",
+        retry_after: float | None = None,
+        code: str | None = None,
+    ) -> None:
         self.status = status
         self.detail = detail
         self.retry_after = retry_after
+        self.code = code  # the service's error code (e.g. ``PermissionDenied``), when it sent one
         text = f"HTTP {status} at WebSocket handshake"
         super().__init__(f"{text}: {detail}" if detail else text)
 

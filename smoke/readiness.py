@@ -1,16 +1,18 @@
 """Wait for a fresh deployment or role assignment to take effect, proven at the handshake.
 
 Right after ``provision up``, Azure answers the realtime upgrade with 401/403 until the role
-assignment propagates and 404 until the deployment is visible. :func:`open_when_ready` retries
-exactly those statuses with bounded exponential backoff and records every wait, so the report
-can say how long it waited and why.
+assignment propagates and 404 until the deployment is visible; a busy service answers 429 with
+``Retry-After``. :func:`open_when_ready` retries exactly those refusals within a time budget —
+bounded exponential backoff, or the server's ``Retry-After`` (capped) for 429 — and records
+every wait, so the report can say how long it waited and why. Refusals whose error code says
+waiting cannot help (a disabled deployment, key auth turned off) fail at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -18,6 +20,7 @@ from smoke.errors import HandshakeError
 
 __all__ = [
     "DATA_PLANE_ROLE",
+    "PERMANENT_CODES",
     "Attempt",
     "Readiness",
     "ReadinessPolicy",
@@ -34,18 +37,26 @@ WHY = {
     401: "identity not yet accepted (role assignment not effective yet?)",
     403: "identity not yet authorised (role assignment not effective yet?)",
     404: "deployment not visible yet",
+    429: "throttled by the service",
 }
+# Error codes that no amount of waiting fixes: fail at the first refusal.
+PERMANENT_CODES = frozenset(
+    {"DeploymentDisabled", "AuthenticationTypeDisabled", "AccessDenied", "OperationNotSupported"}
+)
+_MIN_DELAY_S = 0.05  # never retry in a tight loop, even on "Retry-After: 0"
 
 
 @dataclass(frozen=True, kw_only=True)
 class ReadinessPolicy:
-    """How long to keep retrying 401/403/404 and how fast to back off."""
+    """How long to keep retrying 401/403/404/429 and how fast to back off."""
 
     budget_s: float = 120.0
     first_delay_s: float = 1.0
     factor: float = 2.0
     max_delay_s: float = 15.0
+    max_retry_after_s: float = 30.0
     statuses: frozenset[int] = frozenset(WHY)
+    permanent_codes: frozenset[str] = PERMANENT_CODES
 
     def delays(self) -> list[float]:
         """The backoff schedule, capped so the sum stays within the budget."""
@@ -57,14 +68,30 @@ class ReadinessPolicy:
             delay *= self.factor
         return out
 
+    def retryable(self, exc: HandshakeError) -> bool:
+        """Whether waiting could turn this refusal into an accepted handshake."""
+        return exc.status in self.statuses and exc.code not in self.permanent_codes
+
 
 @dataclass(frozen=True, kw_only=True)
 class Attempt:
     """One refused handshake and the wait that followed it."""
 
     status: int
+    code: str | None = None
     detail: str
     waited_s: float
+
+    @property
+    def why(self) -> str:
+        """Why this refusal was worth waiting on, in the user's terms."""
+        if self.status == 429:
+            return WHY[429]
+        if self.code == "PermissionDenied":
+            return "role assignment not effective on the data plane yet"
+        if self.code == "DeploymentNotFound":
+            return WHY[404]
+        return WHY.get(self.status, "refused")
 
 
 @dataclass(kw_only=True)
@@ -75,17 +102,34 @@ class Readiness:
 
     @property
     def waited_s(self) -> float:
-        return sum(a.waited_s for a in self.attempts)
+        return round(sum(a.waited_s for a in self.attempts), 3)
 
     def summary(self) -> str:
-        """E.g. ``ready after 2 retries, waited 3.0s: 403 x2 (identity not yet authorised …)``."""
+        """E.g. ``2 refused attempt(s), waited 3.0s: 401 PermissionDenied x2 (role …)``."""
         if not self.attempts:
             return "ready at first attempt"
-        counts: dict[int, int] = {}
+        counts: dict[tuple[int, str | None], list[Attempt]] = {}
         for attempt in self.attempts:
-            counts[attempt.status] = counts.get(attempt.status, 0) + 1
-        reasons = ", ".join(f"{s} x{n} ({WHY.get(s, 'refused')})" for s, n in counts.items())
+            counts.setdefault((attempt.status, attempt.code), []).append(attempt)
+        reasons = ", ".join(
+            f"{status}{' ' + code if code and code != str(status) else ''} "
+            f"x{len(group)} ({group[0].why})"
+            for (status, code), group in counts.items()
+        )
         return f"{len(self.attempts)} refused attempt(s), waited {self.waited_s:.1f}s: {reasons}"
+
+
+def _next_delay(
+    exc: HandshakeError, policy: ReadinessPolicy, backoff: Iterator[float]
+) -> float | None:
+    """Seconds to wait before the next attempt, or None when this refusal is final."""
+    if not policy.retryable(exc):
+        return None
+    if exc.status == 429 and exc.retry_after is not None:
+        # The server said when; honour it, but never wait unboundedly on its word.
+        return max(_MIN_DELAY_S, min(exc.retry_after, policy.max_retry_after_s))
+    delay = next(backoff, None)
+    return None if delay is None else max(_MIN_DELAY_S, delay)
 
 
 async def open_when_ready(
@@ -98,26 +142,39 @@ async def open_when_ready(
 ) -> T:
     """Call ``open_once`` until it succeeds, retrying retryable handshake refusals.
 
-    Every refusal is appended to ``readiness``. The last HandshakeError is re-raised once the
-    budget is spent; other errors propagate at once.
+    Every refusal is appended to ``readiness``. The last HandshakeError is re-raised when it is
+    not retryable or the next wait would overrun the budget; other errors propagate at once.
     """
-    delays = iter(policy.delays())
+    backoff = iter(policy.delays())
     started = clock()
     while True:
         try:
             return await open_once()
         except HandshakeError as exc:
-            delay = next(delays, None) if exc.status in policy.statuses else None
-            if delay is None or clock() - started + delay > policy.budget_s + 1e-6:
-                readiness.attempts.append(Attempt(status=exc.status, detail=exc.detail, waited_s=0))
+            delay = _next_delay(exc, policy, backoff)
+            final = delay is None or clock() - started + delay > policy.budget_s + 1e-6
+            waited = 0.0 if final or delay is None else round(delay, 3)
+            readiness.attempts.append(
+                Attempt(status=exc.status, code=exc.code, detail=exc.detail, waited_s=waited)
+            )
+            if final:
                 raise
-            readiness.attempts.append(Attempt(status=exc.status, detail=exc.detail, waited_s=delay))
-            await sleep(delay)
+            await sleep(waited)
 
 
 def explain_handshake(exc: HandshakeError, auth_kind: str, deployment: str) -> str:
     """A one-line reason for a refused handshake that tells the user what to fix."""
     server = f" (server said: {exc.detail})" if exc.detail else ""
+    if exc.code == "DeploymentDisabled":
+        return (
+            f"HTTP {exc.status}: deployment '{deployment}' is disabled and cannot serve requests; "
+            f"re-enable it (or redeploy) before running the smoke test{server}"
+        )
+    if exc.code == "AuthenticationTypeDisabled":
+        return (
+            f"HTTP {exc.status}: key authentication is disabled on this account "
+            f"(disableLocalAuth); use --auth entra, or allow local auth{server}"
+        )
     if exc.status in (401, 403) and auth_kind == "entra":
         return (
             f"HTTP {exc.status}: the identity is not authorised for realtime on this account; "

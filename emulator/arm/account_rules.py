@@ -11,7 +11,7 @@ import uuid
 from typing import Any
 
 from emulator.arm import account_models as am
-from emulator.arm import catalog, lro
+from emulator.arm import authorization, catalog, lro
 from emulator.arm import resource_common as rc
 from emulator.errors import ServiceError, bad_request, conflict
 from emulator.http import RequestContext
@@ -237,7 +237,8 @@ def delete_account(ctx: RequestContext, doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def purge(ctx: RequestContext, doc: dict[str, Any]) -> dict[str, Any]:
-    """Purge a soft-deleted account and its deployments for good; returns the operation."""
+    """Purge a soft-deleted account, its deployments and role assignments for good; returns
+    the operation."""
     op = lro.start(
         ctx,
         kind="purge",
@@ -250,6 +251,9 @@ def purge(ctx: RequestContext, doc: dict[str, Any]) -> dict[str, Any]:
     if not op.get("error"):
         for deployment in am.deployment_docs(ctx.store, doc["id"]):
             ctx.store.delete(am.DEPLOYMENT_KIND, deployment["id"])
+        # gone for good: so are the role assignments at it and below (a soft delete keeps them
+        # for a restore)
+        authorization.delete_assignments_under(ctx.store, doc["id"])
     return op
 
 

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from emulator.arm import account_models as am
 from emulator.arm import account_rules as rules
-from emulator.arm import lro, rbac
+from emulator.arm import lro, paging, rbac
 from emulator.arm import resource_common as rc
 from emulator.arm.account_models import AccountView, find_account_by_subdomain, get_account
 from emulator.errors import not_found
@@ -84,7 +84,7 @@ async def list_in_group(ctx: RequestContext) -> web.Response:
     group = rc.require_group_for_read(ctx.store, sub, ctx.params["rg"], at)
     rbac.authorize(ctx, f"{_A}/read", group["id"])
     docs = am.live_in(ctx.store, group["id"] + "/providers/", at)
-    return json_response({"value": [am.to_json(d, ctx.base_url, at) for d in docs]})
+    return paging.paged_response(ctx, [am.to_json(d, ctx.base_url, at) for d in docs])
 
 
 async def list_in_subscription(ctx: RequestContext) -> web.Response:
@@ -93,7 +93,7 @@ async def list_in_subscription(ctx: RequestContext) -> web.Response:
     rbac.authorize(ctx, f"{_A}/read", f"/subscriptions/{sub}")
     at = rc.now()
     docs = am.live_in(ctx.store, f"/subscriptions/{sub}/", at)
-    return json_response({"value": [am.to_json(d, ctx.base_url, at) for d in docs]})
+    return paging.paged_response(ctx, [am.to_json(d, ctx.base_url, at) for d in docs])
 
 
 async def list_keys(ctx: RequestContext) -> web.Response:
@@ -159,7 +159,9 @@ async def list_deleted(ctx: RequestContext) -> web.Response:
     rbac.authorize(ctx, f"{NS}/deletedAccounts/read", f"/subscriptions/{sub}")
     at = rc.now()
     docs = am.soft_deleted_in(ctx.store, sub, at)
-    return json_response({"value": [am.to_json(d, ctx.base_url, at, deleted=True) for d in docs]})
+    return paging.paged_response(
+        ctx, [am.to_json(d, ctx.base_url, at, deleted=True) for d in docs]
+    )
 
 
 async def purge_deleted(ctx: RequestContext) -> web.Response:

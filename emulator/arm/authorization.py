@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from emulator.arm import rbac, roles
+from emulator.arm import paging, rbac, roles, scopes
 from emulator.entra import principals
 from emulator.errors import ServiceError, bad_request, conflict, not_found
 from emulator.http import RequestContext, Route, empty_response, json_response
@@ -154,9 +154,13 @@ async def delete_role_assignment(ctx: RequestContext) -> web.Response:
 
 
 async def put_role_assignment(ctx: RequestContext) -> web.Response:
-    """``PUT ...roleAssignments/{guid}``: 201 created, 200 when re-PUT with the same content."""
+    """``PUT ...roleAssignments/{guid}``: 201 created, 200 when re-PUT with the same content.
+
+    The scope must exist (404 ``ResourceGroupNotFound`` / ``ResourceNotFound``, see scopes).
+    """
     scope = rbac.resolve_scope(ctx, ctx.params["scope"])
     rbac.authorize(ctx, "Microsoft.Authorization/roleAssignments/write", scope)
+    scopes.require_existing(ctx.store, scope)
     name = _assignment_name(ctx.params["name"])
     props = _assignment_properties(await ctx.json_object(), scope)
     role = _role_definition(ctx, props["roleDefinitionId"])
@@ -196,7 +200,7 @@ async def list_role_assignments(ctx: RequestContext) -> web.Response:
         below = rbac.scope_covers(scope, props["scope"])
         if above or (below and "atscope" not in clauses):
             found.append(doc)
-    return json_response({"value": found})
+    return paging.paged_response(ctx, found)
 
 
 def _assignment_name(name: str) -> str:

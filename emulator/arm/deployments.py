@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from emulator.arm import account_models as am
-from emulator.arm import catalog, lro, rbac
+from emulator.arm import catalog, lro, paging, rbac
 from emulator.arm import deployment_models as dm
 from emulator.arm import deployment_rules as rules
 from emulator.arm import resource_common as rc
@@ -101,7 +101,7 @@ async def list_deployments(ctx: RequestContext) -> web.Response:
     account = _account(ctx, "read")
     at = rc.now()
     docs = [d for d in am.deployment_docs(ctx.store, account["id"]) if not dm.is_gone(d, at)]
-    return json_response({"value": [dm.to_json(d, at) for d in docs]})
+    return paging.paged_response(ctx, [dm.to_json(d, at) for d in docs])
 
 
 async def list_deployment_skus(ctx: RequestContext) -> web.Response:

@@ -5,14 +5,15 @@ Store kind ``resourceGroup``, key = lower-cased group id::
     {"id", "name", "location", "tags", "managedBy", "createdAt", "op": None | delete op}
 
 A group whose delete operation finished is gone (a later PUT creates it afresh). Deleting a
-group soft-deletes its accounts (their deployments go with them; see account_models).
+group soft-deletes its accounts (their deployments go with them; see account_models) and removes
+the role assignments at and below it as soon as the deletion is accepted.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from emulator.arm import account_rules, catalog, lro
+from emulator.arm import account_rules, authorization, catalog, lro
 from emulator.arm import resource_common as rc
 from emulator.errors import bad_request
 from emulator.http import RequestContext
@@ -99,7 +100,8 @@ def patch_group(ctx: RequestContext, doc: dict[str, Any], body: dict[str, Any]) 
 
 
 def delete_group(ctx: RequestContext, sub: str, doc: dict[str, Any]) -> dict[str, Any]:
-    """Start deleting the group (idempotent while running); its accounts are soft-deleted."""
+    """Start deleting the group (idempotent while running); its accounts are soft-deleted and
+    the role assignments at and below it removed."""
     at = rc.now()
     if rc.group_deleting(doc, at):
         return doc["op"]
@@ -115,6 +117,8 @@ def delete_group(ctx: RequestContext, sub: str, doc: dict[str, Any]) -> dict[str
     ctx.store.put(rc.GROUP_KIND, doc["id"], doc)
     if not op.get("error"):
         account_rules.soft_delete_group_accounts(ctx.store, sub, doc["name"], op)
+        # Azure removes the role assignments at a deleted scope and below (Azure/ARO-RP#3557)
+        authorization.delete_assignments_under(ctx.store, doc["id"])
     return op
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from emulator.arm import group_models as gm
-from emulator.arm import lro, rbac
+from emulator.arm import lro, paging, rbac
 from emulator.arm import resource_common as rc
 from emulator.http import RequestContext, Route, empty_response, json_response
 
@@ -63,16 +63,17 @@ async def delete_group(ctx: RequestContext) -> web.Response:
 
 
 async def list_groups(ctx: RequestContext) -> web.Response:
-    """``GET $S/resourcegroups``."""
+    """``GET $S/resourcegroups[?$top=N]``: paged; ``$top`` sets the page size (see paging)."""
     sub = rc.subscription_id(ctx)
     rbac.authorize(ctx, f"{_RG}/read", f"/subscriptions/{sub}")
+    size = paging.top(ctx)
     at = rc.now()
     docs = [
         d
         for d in ctx.store.list(rc.GROUP_KIND, f"/subscriptions/{sub}/")
         if not rc.group_gone(d, at)
     ]
-    return json_response({"value": [gm.to_json(d, at) for d in docs]})
+    return paging.paged_response(ctx, [gm.to_json(d, at) for d in docs], page_size=size)
 
 
 _S = r"/subscriptions/(?P<sub>[^/]+)"

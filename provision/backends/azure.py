@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from azure.core.exceptions import (
+    AzureError,
     ClientAuthenticationError,
     HttpResponseError,
     ResourceExistsError,
@@ -66,13 +67,13 @@ def map_azure_errors(what: str) -> Iterator[None]:
         raise _api_error(what, exc) from exc
     except ServiceRequestError as exc:
         raise AzureApiError(f"{what}: cannot reach the service ({type(exc).__name__})") from exc
-    except Exception as exc:
+    except AzureError as exc:  # e.g. ServiceResponseError: the connection dropped mid-answer
         if type(exc).__name__ == "CredentialUnavailableError":
             raise AuthError(
                 f"{what}: no Azure credential available; sign in with `az login` or set "
                 "AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET"
             ) from exc
-        raise
+        raise AzureApiError(f"{what}: {type(exc).__name__}: {_text(exc)}") from exc
 
 
 def _text(exc: Exception) -> str:
@@ -91,6 +92,11 @@ def _api_error(what: str, exc: HttpResponseError) -> AzureApiError:
     kwargs = {"status": status, "code": code, "request_id": request_id, "retry_after": retry_after}
     if status == 401:
         return AuthError(f"{text} (credentials rejected; sign in again)")
+    if status == 403 and code in ("AuthorizationFailed", "LinkedAuthorizationFailed"):
+        return AuthError(
+            f"403 {code}: {text} (the signed-in identity lacks this permission: grant it "
+            "Contributor, and User Access Administrator for role assignments, or Owner)"
+        )
     if status == 429:
         return ThrottledError(text, **kwargs)
     if isinstance(exc, ResourceNotFoundError) or status == 404:
@@ -136,6 +142,7 @@ class AzureBackend:
         polling_interval: float = 5.0,
         me: Principal | None = None,
         principals: dict[str, Principal] | None = None,
+        retry: dict[str, Any] | None = None,
     ) -> None:
         self.subscription_id = subscription_id
         self.counter = RequestCounter()
@@ -145,6 +152,7 @@ class AzureBackend:
         self._kwargs: dict[str, Any] = {
             "polling_interval": polling_interval,
             "per_retry_policies": [self.counter],
+            **(retry or {}),
         }
         if base_url:
             self._kwargs["base_url"] = base_url
@@ -434,18 +442,26 @@ def emulator_credential(connection: Any, principal: str = "deployer") -> Any:
     )
 
 
-def emulator_backend(connection: Any, subscription_id: str | None = None) -> AzureBackend:
-    """A backend acting as the emulator's ``deployer`` principal, trusting its CA."""
+# The emulator is on loopback: azure-core's default retry backoff (0.8 s, doubling, 3 retries)
+# only slows down fault-injection runs. Retry-After (429, LROs) is still honoured.
+EMULATOR_RETRY = {"retry_total": 3, "retry_backoff_factor": 0.05, "retry_backoff_max": 1}
+
+
+def emulator_backend(
+    connection: Any, subscription_id: str | None = None, *, principal: str = "deployer"
+) -> AzureBackend:
+    """A backend acting as the emulator principal ``principal``, trusting its CA."""
     principals = {
         name: Principal(p.object_id, "ServicePrincipal")
         for name, p in connection.principals.items()
     }
     return AzureBackend(
-        emulator_credential(connection),
+        emulator_credential(connection, principal),
         subscription_id or connection.subscription_id,
         base_url=connection.arm_url,
         verify=str(connection.ca_bundle),
         polling_interval=1.0,
-        me=principals.get("deployer"),
+        me=principals.get(principal),
         principals=principals,
+        retry=EMULATOR_RETRY,
     )

@@ -14,7 +14,9 @@ from azure.mgmt.authorization.aio import AuthorizationManagementClient as AsyncA
 from azure.mgmt.authorization.models import RoleAssignmentCreateParameters
 
 from emulator import Emulator
+from emulator.arm import account_models as am
 from emulator.arm import authorization, rbac, roles
+from emulator.arm import resource_common as rc
 from emulator.seed import ROLE_ASSIGNMENT_KIND
 
 OPENAI_USER = "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"
@@ -75,6 +77,28 @@ def _oid(emu: Emulator, name: str) -> str:
 
 def _status(response, deserialized, headers):
     return response.http_response.status_code, deserialized
+
+
+def _create_scopes(emu: Emulator, *paths: str) -> None:
+    """Create resource groups (``"rg"``) and accounts (``"rg/account"``) directly in the store:
+    role assignments need an existing scope, and the SDK round trips would only cost time."""
+    assert emu.app is not None
+    store, sub, at = emu.app.store, emu.connection.subscription_id, time.time()
+    for path in paths:
+        rg, _, account = path.partition("/")
+        group = {"id": rc.group_id(sub, rg), "name": rg, "location": "eastus2", "op": None}
+        store.put(rc.GROUP_KIND, group["id"], {**group, "createdAt": at, "tags": {}})
+        if account:
+            doc = am.new_document(sub, rg, account, "eastus2", "OpenAI", at)
+            doc["properties"] = {"customSubDomainName": account}
+            store.put(am.KIND, doc["id"], doc)
+
+
+@pytest.fixture
+def emulator(emulator: Emulator) -> Emulator:
+    """The shared emulator with the scopes these tests assign at."""
+    _create_scopes(emulator, "rg1/acct1", "rg1/acct2", "rg1/other", "rg2", "rg10")
+    return emulator
 
 
 # -- role definitions ------------------------------------------------------------------------

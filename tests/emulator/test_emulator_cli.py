@@ -179,6 +179,8 @@ def test_serve_flags_reach_the_settings_and_config_commands(serve, tmp_path: Pat
         "0.25",
         "--error-rate",
         "0.1",
+        "--realtime-throttle-rate",
+        "0.5",
         "--latency-ms",
         "3",
         "--seed",
@@ -191,6 +193,7 @@ def test_serve_flags_reach_the_settings_and_config_commands(serve, tmp_path: Pat
     settings = json.loads(shown.stdout)
     assert settings["lro_seconds"] == 2.5 and settings["role_propagation_seconds"] == 7
     assert settings["throttle_rate"] == 0.25 and settings["error_rate"] == 0.1
+    assert settings["realtime_throttle_rate"] == 0.5
     assert settings["latency_ms"] == 3 and settings["seed"] == 9
     changed = run_cli(
         "config", "set", "throttle_rate=0", "seed=1", "--connection", str(served.connection_file)
@@ -239,6 +242,7 @@ def test_unusable_state_dir(tmp_path: Path) -> None:
         (["serve", "--prot", "1"], 2, "No such option"),
         (["serve", "--port", "99999"], 2, "--port"),
         (["serve", "--throttle-rate", "1.5"], 2, "--throttle-rate"),
+        (["serve", "--realtime-throttle-rate", "-0.1"], 2, "--realtime-throttle-rate"),
         (["serve", "--latency-ms", "-1"], 2, "--latency-ms"),
         (["frobnicate"], 2, "No such command"),
         (["config", "set", "nonsense"], 2, "KEY=VALUE"),

@@ -6,75 +6,13 @@ names this live process), exactly as a second terminal would find a running ``em
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
-from click.testing import CliRunner, Result
+from e2e_helpers import ACCOUNT, DEPLOYMENTS, RG, Project
 
-from emulator import Emulator, FaultRule
-from provision.backends.azure import AzureBackend, emulator_backend
-from provision.cli import cli
+from emulator import FaultRule
 from provision.model import AccountSpec, DeploymentSpec
-
-ROOT = Path(__file__).resolve().parents[2]
-RG, ACCOUNT = "rg-realtime-local", "aoai-realtime-local"
-DEPLOYMENTS = [
-    "gpt-4o-mini-realtime-preview",
-    "gpt-4o-realtime-preview",
-    "gpt-realtime",
-    "gpt-realtime-mini",
-]
-
-
-class Project:
-    """A temporary project dir with ``environments/<name>.toml`` files."""
-
-    def __init__(self, root: Path, emu: Emulator) -> None:
-        self.root, self.emu = root, emu
-        self.envs = root / "environments"
-        self.envs.mkdir(parents=True)
-        self.write("local")
-
-    def write(self, name: str = "local", append: str = "", **replace: str) -> None:
-        """Copy the shipped local.toml, replacing ``old=new`` snippets, appending ``append``."""
-        text = (ROOT / "environments" / "local.toml").read_text()
-        for old, new in replace.items():
-            assert old in text, old
-            text = text.replace(old, new)
-        (self.envs / f"{name}.toml").write_text(text + append)
-
-    def run(self, *args: str, env: str = "local") -> Result:
-        argv = [*args, "--env", env, "--env-dir", str(self.envs)]
-        return CliRunner().invoke(cli, argv, catch_exceptions=False)
-
-    def json(self, *args: str, env: str = "local", code: int = 0) -> Any:
-        result = self.run(*args, "--json", env=env)
-        assert result.exit_code == code, result.output
-        return json.loads(result.stdout)
-
-    def backend(self) -> AzureBackend:
-        return emulator_backend(self.emu.connection)
-
-    def admin(self, method: str, path: str, body: dict[str, Any]) -> None:
-        response = requests.request(
-            method, self.emu.url + path, json=body, verify=str(self.emu.ca_path), timeout=30
-        )
-        assert response.ok, response.text
-
-    def arm_statuses(self) -> list[int]:
-        return [r["status"] for r in self.emu.stats()["requests"] if r["service"] == "arm"]
-
-
-@pytest.fixture
-def project(
-    tmp_path: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Project]:
-    monkeypatch.setenv("PROVISION_EMULATOR_STATE", str(emulator.state_dir))
-    yield Project(tmp_path / "project", emulator)
 
 
 def _actions(data: dict[str, Any]) -> list[tuple[str, str]]:

@@ -41,10 +41,12 @@ class Script:
     transcript: str = "repeat after me blue harbor seven"
     reject_status: int | None = None  # refuse every handshake with this status
     reject_first: int = 0  # refuse only the first N handshakes (readiness)
+    reject_first_status: int = 403  # ... with this status
     reject_body: str = (
         '{"error":{"code":"PermissionDenied","message":"principal lacks data action"}}'
     )
     retry_after: str | None = None
+    retry_after_ms: str | None = None
     malformed: bool = False  # garbage frames before the response
     skip_session_created: bool = False
     ignore_session_update: bool = False
@@ -111,7 +113,7 @@ class FakeRealtimeServer:
         s = self.script
         status = s.reject_status if s.reject_status else None
         if status is None and self.seen.handshakes <= s.reject_first:
-            status = 403
+            status = s.reject_first_status
         realtime_paths = ("/openai/v1/realtime", "/openai/realtime")
         if status is None and not any(p in request.path for p in realtime_paths):
             status = 404
@@ -120,6 +122,8 @@ class FakeRealtimeServer:
         headers = Headers({"Content-Type": "application/json"})
         if s.retry_after:
             headers["Retry-After"] = s.retry_after
+        if s.retry_after_ms:
+            headers["retry-after-ms"] = s.retry_after_ms
         body = s.reject_body.encode()
         return Response(status, HTTPStatus(status).phrase, headers, body)
 

@@ -204,6 +204,20 @@ async def test_readiness_waits_out_role_propagation_and_reports_it(tone_prompt):
     assert "2 refused attempt(s)" in result.readiness.summary()
 
 
+async def test_readiness_honours_retry_after_on_429_and_reports_the_wait(tone_prompt):
+    script = Script(
+        reject_first=2,
+        reject_first_status=429,
+        retry_after_ms="60",
+        reject_body='{"error":{"code":"429","message":"Rate limit exceeded."}}',
+    )
+    result, server = await run_one(script, tone_prompt, wait=5.0, text=False)
+    assert result.passed
+    assert server.seen.handshakes == 3
+    assert [(a.status, a.waited_s) for a in result.readiness.attempts] == [(429, 0.06)] * 2
+    assert "waited 0.1s: 429 x2 (throttled by the service)" in result.readiness.summary()
+
+
 async def test_readiness_gives_up_and_says_how_long_it_waited(tone_prompt):
     credential = EntraCredential(FakeTokenCredential(), "test")
     result, server = await run_one(

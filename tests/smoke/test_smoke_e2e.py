@@ -1,17 +1,19 @@
 """End to end against the emulator: `provision up --env local`, then `smoke run --env local`.
 
 The emulator (tests/conftest.py) runs in-process over TLS; provision and smoke find it through
-PROVISION_EMULATOR_STATE. Failures must name their cause: the missing role, the missing
-deployment.
+PROVISION_EMULATOR_STATE. Failures must name their cause: the missing role, the missing or
+disabled deployment, the disabled key auth; waits must say how long and why.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import pytest
+import requests
 from click.testing import CliRunner
 
 from provision.cli import cli as provision_cli
@@ -19,29 +21,63 @@ from smoke.cli import main as smoke_cli
 from smoke.readiness import DATA_PLANE_ROLE
 
 REPO = Path(__file__).resolve().parents[2]
+RG, ACCOUNT = "rg-realtime-local", "aoai-realtime-local"
 pytestmark = pytest.mark.slow
+
+
+def provision_up(env_dir: Path, *args: str):
+    result = CliRunner().invoke(
+        provision_cli, ["up", "--env", "local", "--env-dir", str(env_dir), "--yes", *args]
+    )
+    return result
+
+
+def local_env(directory: Path, *, local_auth: bool = False) -> Path:
+    """environments/local.toml copied into ``directory``, optionally with key auth allowed."""
+    directory.mkdir()
+    text = (REPO / "environments" / "local.toml").read_text(encoding="utf-8")
+    if local_auth:
+        assert "disable_local_auth = true" in text
+        text = text.replace("disable_local_auth = true", "disable_local_auth = false")
+    (directory / "local.toml").write_text(text, encoding="utf-8")
+    return directory
 
 
 @pytest.fixture
 def env_dir(tmp_path, monkeypatch, emulator) -> Path:
     """environments/local.toml provisioned on the running emulator."""
-    directory = tmp_path / "environments"
-    directory.mkdir()
-    shutil.copy(REPO / "environments" / "local.toml", directory / "local.toml")
+    directory = local_env(tmp_path / "environments")
     monkeypatch.setenv("PROVISION_EMULATOR_STATE", str(emulator.connection_file.parent))
-    result = CliRunner().invoke(
-        provision_cli, ["up", "--env", "local", "--env-dir", str(directory), "--yes"]
-    )
+    result = provision_up(directory)
     assert result.exit_code == 0, result.output
     return directory
 
 
-def smoke(env_dir: Path, *args: str):
+def smoke(env_dir: Path, *args: str, wait: float = 0):
     return CliRunner().invoke(
         smoke_cli,
-        ["run", "--env", "local", "--env-dir", str(env_dir), "--wait-ready", "0", *args],
+        ["run", "--env", "local", "--env-dir", str(env_dir), "--wait-ready", str(wait), *args],
         catch_exceptions=False,
     )
+
+
+def admin(emulator, what: str, body: dict) -> dict:
+    """PATCH an emulator admin hook (``deployments``, ``config``) over its TLS endpoint."""
+    response = requests.patch(
+        f"{emulator.url}/_admin/{what}", json=body, verify=str(emulator.ca_path), timeout=10
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def failed_checks(report: dict) -> list[dict]:
+    return [
+        c
+        for d in report["deployments"]
+        for s in d["scenarios"]
+        for c in s["checks"]
+        if not c["passed"]
+    ]
 
 
 def test_every_deployment_passes_in_both_dialects(env_dir, tmp_path):
@@ -68,7 +104,14 @@ def _backend(emulator):
     return emulator_backend(emulator.connection)
 
 
-def test_removing_the_role_assignment_fails_with_the_role_named(env_dir, emulator):
+def _account_scope(emulator) -> str:
+    return (
+        f"/subscriptions/{emulator.connection.subscription_id}/resourceGroups/{RG}"
+        f"/providers/Microsoft.CognitiveServices/accounts/{ACCOUNT}"
+    )
+
+
+def _remove_app_role(emulator) -> None:
     backend = _backend(emulator)
     app = emulator.connection.principals["app"].object_id
     scope = _account_scope(emulator)
@@ -78,26 +121,150 @@ def test_removing_the_role_assignment_fails_with_the_role_named(env_dir, emulato
             backend.delete_role_assignment(scope, assignment.name)
             removed += 1
     assert removed == 1
+
+
+def test_removing_the_role_assignment_fails_with_the_role_named(env_dir, emulator):
+    _remove_app_role(emulator)
     result = smoke(env_dir, "--deployment", "gpt-realtime", "--no-text")
     assert result.exit_code == 1, result.output
     assert DATA_PLANE_ROLE in result.stdout
     assert "audio/connect" in result.stdout
 
 
-def _account_scope(emulator) -> str:
-    return (
-        f"/subscriptions/{emulator.connection.subscription_id}/resourceGroups/rg-realtime-local"
-        "/providers/Microsoft.CognitiveServices/accounts/aoai-realtime-local"
-    )
-
-
 def test_a_deleted_deployment_fails_with_not_found(env_dir, emulator):
-    _backend(emulator).delete_deployment("rg-realtime-local", "aoai-realtime-local", "gpt-realtime")
+    _backend(emulator).delete_deployment(RG, ACCOUNT, "gpt-realtime")
     result = smoke(env_dir, "--deployment", "gpt-realtime", "--json")
     assert result.exit_code == 1
-    report = json.loads(result.stdout)
-    (check,) = [
-        c for s in report["deployments"][0]["scenarios"] for c in s["checks"] if not c["passed"]
-    ]
+    (check,) = failed_checks(json.loads(result.stdout))
     assert check["name"] == "connect"
     assert "HTTP 404: deployment 'gpt-realtime' not found" in check["observed"]
+
+
+def test_disabling_a_deployment_fails_it_and_re_enabling_passes(env_dir, emulator):
+    deployment_id = f"{_account_scope(emulator)}/deployments/gpt-realtime"
+    admin(emulator, "deployments", {"id": deployment_id, "provisioningState": "Disabled"})
+    # A waiting budget is given on purpose: a disabled deployment is not worth waiting for.
+    result = smoke(env_dir, "--deployment", "gpt-realtime", "--json", "--fast", wait=30)
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    (check,) = failed_checks(report)
+    assert check["name"] == "connect"
+    assert "deployment 'gpt-realtime' is disabled" in check["observed"]
+    assert "DeploymentDisabled" in check["observed"]
+    readiness = report["deployments"][0]["readiness"]
+    assert readiness["waited_s"] == 0 and len(readiness["attempts"]) == 1
+
+    admin(emulator, "deployments", {"id": deployment_id, "provisioningState": "Succeeded"})
+    result = smoke(env_dir, "--deployment", "gpt-realtime", "--fast")
+    assert result.exit_code == 0, result.output
+
+
+def test_role_propagation_is_waited_out_and_reported(env_dir, emulator):
+    _remove_app_role(emulator)
+    # Hold the new assignment back while the no-wait run proves the failure ...
+    admin(emulator, "config", {"role_propagation_seconds": 3600})
+    up_started = time.time()
+    # Re-creates the app's role assignment; --no-wait leaves the waiting to smoke.
+    assert provision_up(env_dir, "--no-wait").exit_code == 0
+    result = smoke(env_dir, "--deployment", "gpt-realtime", "--no-text", "--json")
+    assert result.exit_code == 1, result.output
+    (check,) = failed_checks(json.loads(result.stdout))
+    assert DATA_PLANE_ROLE in check["observed"] and "PermissionDenied" in check["observed"]
+
+    # ... then let it take effect 2 s from now: the assignment was created after up_started,
+    # so this propagation delay ends between 2 s and 2 s + (duration of `up`) from now.
+    propagation = time.time() - up_started + 2
+    admin(emulator, "config", {"role_propagation_seconds": propagation})
+    result = smoke(
+        env_dir, "--deployment", "gpt-realtime", "--no-text", "--json", "--fast", wait=30
+    )
+    assert result.exit_code == 0, result.output
+    readiness = json.loads(result.stdout)["deployments"][0]["readiness"]
+    assert readiness["waited_s"] >= 1.0
+    assert {(a["status"], a["code"]) for a in readiness["attempts"]} == {(401, "PermissionDenied")}
+    assert "401 PermissionDenied" in readiness["summary"]
+    assert "role assignment not effective" in readiness["summary"]
+
+
+def test_key_auth_through_list_keys_passes_when_local_auth_is_allowed(
+    tmp_path, monkeypatch, emulator
+):
+    env_dir = local_env(tmp_path / "keyed", local_auth=True)
+    monkeypatch.setenv("PROVISION_EMULATOR_STATE", str(emulator.connection_file.parent))
+    assert provision_up(env_dir).exit_code == 0
+    key1, key2 = _backend(emulator).list_keys(RG, ACCOUNT)
+    out = tmp_path / "out"
+    result = smoke(
+        env_dir,
+        "--auth",
+        "key",
+        "--deployment",
+        "gpt-realtime",
+        "--deployment",
+        "gpt-4o-realtime-preview",
+        "--json",
+        "--fast",
+        "--junit",
+        str(out / "junit.xml"),
+        "--artifacts",
+        str(out / "art"),
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert {d["auth"] for d in report["deployments"]} == {f"key (listKeys of {ACCOUNT})"}
+    assert_no_secret(result, out, key1, key2)
+
+
+def test_key_auth_on_an_account_without_local_auth_fails_clearly(env_dir, emulator, tmp_path):
+    # listKeys itself is refused (400): one clear line, exit 2, no traceback.
+    result = smoke(env_dir, "--auth", "key", "--deployment", "gpt-realtime")
+    assert result.exit_code == 2, result.output
+    assert f"could not list the keys of {ACCOUNT}" in result.stderr
+    assert "Traceback" not in result.output
+    # A key from elsewhere is refused at the handshake: the reason says local auth is off.
+    key = "0123456789abcdef0123456789abcdef"
+    out = tmp_path / "out"
+    result = CliRunner(env={"SMOKE_TEST_KEY": key}).invoke(
+        smoke_cli,
+        [
+            "run",
+            "--env",
+            "local",
+            "--env-dir",
+            str(env_dir),
+            "--auth",
+            "key",
+            "--api-key-env",
+            "SMOKE_TEST_KEY",
+            "--deployment",
+            "gpt-realtime",
+            "--wait-ready",
+            "30",
+            "--json",
+            "--artifacts",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    (check,) = failed_checks(json.loads(result.stdout))
+    assert "key authentication is disabled on this account" in check["observed"]
+    assert "AuthenticationTypeDisabled" in check["observed"]
+    assert_no_secret(result, out, key)
+
+
+def assert_no_secret(result, directory: Path, *secrets: str) -> None:
+    texts = [result.stdout, result.stderr]
+    texts += [
+        p.read_text("utf-8") for p in directory.rglob("*") if p.is_file() and p.suffix != ".wav"
+    ]
+    for secret in secrets:
+        assert all(secret not in text for text in texts)
+
+
+def test_provision_up_with_smoke_runs_the_smoke_test(tmp_path, monkeypatch, emulator):
+    env_dir = local_env(tmp_path / "environments")
+    monkeypatch.setenv("PROVISION_EMULATOR_STATE", str(emulator.connection_file.parent))
+    result = provision_up(env_dir, "--smoke")
+    assert result.exit_code == 0, result.output
+    assert "Realtime smoke" in result.stdout
+    assert "4/4 deployment(s) passed" in result.stdout

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from azure.identity import ClientSecretCredential
 from azure.identity.aio import ClientSecretCredential as AsyncClientSecretCredential
+from azure.mgmt.authorization import AuthorizationManagementClient
 from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 from azure.mgmt.cognitiveservices.aio import (
     CognitiveServicesManagementClient as AsyncCognitiveServicesManagementClient,
@@ -57,6 +58,19 @@ def rmc(emulator: Emulator) -> Iterator[ResourceManagementClient]:
     """Sync resource client."""
     with ResourceManagementClient(
         credential(emulator), emulator.connection.subscription_id, **_common(emulator)
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def auth(emulator: Emulator) -> Iterator[AuthorizationManagementClient]:
+    """Sync authorization client (no client retries: statuses surface as they are)."""
+    with AuthorizationManagementClient(
+        credential(emulator),
+        emulator.connection.subscription_id,
+        base_url=emulator.connection.arm_url,
+        connection_verify=str(emulator.connection.ca_bundle),
+        retry_total=0,
     ) as client:
         yield client
 
