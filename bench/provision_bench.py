@@ -3,15 +3,17 @@
 Prints, for a converged environment (1 account, 4 deployments, 2 role assignments): the ARM
 requests made by ``plan`` and by a no-op ``up`` and their wall times; for a cold ``up`` with
 emulated operation latency: wall time against the critical path (resource group -> account ->
-deployments, which ARM serializes per account -> role assignments); and two independent
-environments applied concurrently against the sum of their critical paths.
+deployments, which ARM serializes per account -> role assignments); the readiness wait after
+``up`` against the emulated role propagation delay; and two independent environments applied
+concurrently (``up --env a --env b``) against the sum of their critical paths.
 
-    python bench/provision_bench.py [--lro-seconds 2.0] [--latency-ms 20]
+    python bench/provision_bench.py [--lro-seconds 2.0] [--latency-ms 20] [--propagation 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -25,22 +27,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from emulator import Emulator, EmulatorConfig  # noqa: E402
-from provision import engine, facts  # noqa: E402
-from provision.apply import execute_many  # noqa: E402
 from provision.cli import cli  # noqa: E402
-from provision.plan import diff  # noqa: E402
 
 
 def _arm(emu: Emulator) -> list[dict]:
     return [r for r in emu.stats()["requests"] if r["service"] == "arm"]
 
 
-def _timed_cli(emu: Emulator, envs: Path, *args: str) -> tuple[float, list[dict], int]:
+def _timed_cli(
+    emu: Emulator, envs: Path, *args: str, env: tuple[str, ...] = ("local",)
+) -> tuple[float, list[dict], int, str]:
     emu.reset_stats()
     start = time.perf_counter()
-    result = CliRunner().invoke(cli, [*args, "--env", "local", "--env-dir", str(envs)])
+    names = [a for name in env for a in ("--env", name)]
+    result = CliRunner().invoke(cli, [*args, *names, "--env-dir", str(envs)])
     wall = time.perf_counter() - start
-    return wall, _arm(emu), result.exit_code
+    return wall, _arm(emu), result.exit_code, result.stdout
 
 
 def _describe(requests: list[dict]) -> str:
@@ -63,11 +65,15 @@ def _write_env(envs: Path, name: str, rg: str, account: str) -> None:
 
 
 def converged(emu: Emulator, envs: Path) -> None:
-    wall, _, code = _timed_cli(emu, envs, "up", "--yes")
+    wall, _, code, out = _timed_cli(emu, envs, "up", "--yes", "--json")
     assert code == 0, "cold up failed"
-    print(f"cold up (instant operations): {wall:.2f}s")
+    ready = json.loads(out)["readiness"]
+    print(
+        f"cold up (instant operations): {wall:.2f}s, of which readiness {ready['seconds']:.2f}s "
+        f"({len(ready['checks'])} realtime handshakes, deployment x identity)"
+    )
     for label, args in (("plan", ("plan",)), ("no-op up", ("up", "--yes"))):
-        wall, reqs, code = _timed_cli(emu, envs, *args)
+        wall, reqs, code, _ = _timed_cli(emu, envs, *args)
         assert code == 0, f"{label} exit {code}"
         print(f"{label:>9}: {len(reqs)} ARM requests, {wall:.3f}s wall (in-process, incl. token)")
         print(_describe(reqs))
@@ -76,7 +82,7 @@ def converged(emu: Emulator, envs: Path) -> None:
 def cold_with_latency(emu: Emulator, envs: Path, lro: float) -> None:
     CliRunner().invoke(cli, ["down", "--yes", "--purge", "--env", "local", "--env-dir", str(envs)])
     emu.config.lro_seconds = lro
-    wall, reqs, code = _timed_cli(emu, envs, "up", "--yes")
+    wall, reqs, code, _ = _timed_cli(emu, envs, "up", "--yes", "--no-wait")
     assert code == 0, "cold up failed"
     # Operations on the critical path: account LRO, then 4 serialized deployment LROs
     # (resource group and role assignments are synchronous ARM calls).
@@ -87,27 +93,31 @@ def cold_with_latency(emu: Emulator, envs: Path, lro: float) -> None:
     )
 
 
+def readiness_wait(emu: Emulator, envs: Path, propagation: float) -> None:
+    CliRunner().invoke(cli, ["down", "--yes", "--purge", "--env", "local", "--env-dir", str(envs)])
+    emu.config.lro_seconds, emu.config.role_propagation_seconds = 0.0, propagation
+    wall, _, code, out = _timed_cli(emu, envs, "up", "--yes", "--json")
+    assert code == 0, f"up exit {code}"
+    ready = json.loads(out)["readiness"]
+    refused = sum(len(c["refusals"]) for c in ready["checks"])
+    print(
+        f"readiness with {propagation:g}s role propagation: waited {ready['seconds']:.2f}s "
+        f"({ready['seconds'] - propagation:+.2f}s over the delay), {refused} refused handshakes "
+        f"over {len(ready['checks'])} checks; up wall {wall:.2f}s"
+    )
+    emu.config.role_propagation_seconds = 0.0
+
+
 def concurrent_envs(emu: Emulator, envs: Path, lro: float) -> None:
     for name in ("a", "b"):
         _write_env(envs, name, f"rg-bench-{name}", f"aoai-bench-{name}")
-    jobs = []
-    sessions = []
-    for name in ("a", "b"):
-        ctx = engine.open_session(name, env_dir=envs)
-        session = ctx.__enter__()
-        sessions.append(ctx)
-        actual = facts.gather(session.backend, session.desired)
-        jobs.append((diff(session.desired, actual), session.desired, session.backend))
-    start = time.perf_counter()
-    results = execute_many(jobs)
-    wall = time.perf_counter() - start
-    for ctx in sessions:
-        ctx.__exit__(None, None, None)
-    failed = [r for r in results if isinstance(r, BaseException)]
-    assert not failed, failed
+    emu.config.lro_seconds = lro
+    wall, _, code, out = _timed_cli(emu, envs, "up", "--yes", "--no-wait", "--json", env=("a", "b"))
+    assert code == 0, f"up exit {code}"
+    assert all(e["exit_code"] == 0 for e in json.loads(out)["environments"])
     one = lro * 5
     print(
-        f"two environments concurrently: {wall:.2f}s wall vs {2 * one:.2f}s if sequential "
+        f"`up --env a --env b`: {wall:.2f}s wall vs {2 * one:.2f}s if sequential "
         f"(critical path of one: {one:.2f}s)"
     )
 
@@ -124,6 +134,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lro-seconds", type=float, default=2.0)
     parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--propagation", type=float, default=3.0)
     args = parser.parse_args()
     help_startup()
     with tempfile.TemporaryDirectory() as tmp:
@@ -135,6 +146,7 @@ def main() -> None:
             os.environ["PROVISION_EMULATOR_STATE"] = str(emu.state_dir)
             converged(emu, envs)
             cold_with_latency(emu, envs, args.lro_seconds)
+            readiness_wait(emu, envs, args.propagation)
             concurrent_envs(emu, envs, args.lro_seconds)
 
 

@@ -74,9 +74,11 @@ class RequestContext:
                 raise errors.invalid_json("the request body is empty")
             return None
         try:
-            return json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return json.loads(raw, parse_constant=_not_json)
+        except ValueError as exc:  # also bad UTF-8, NaN/Infinity and oversized integers
             raise errors.invalid_json(str(exc)) from None
+        except RecursionError:
+            raise errors.invalid_json("the JSON is nested too deeply") from None
 
     async def json_object(self, *, required: bool = True) -> dict[str, Any]:
         """Like ``json`` but the body must be a JSON object."""
@@ -86,6 +88,11 @@ class RequestContext:
         if not isinstance(body, dict):
             raise errors.invalid_json("expected a JSON object")
         return body
+
+
+def _not_json(name: str) -> Any:
+    # Python's json accepts NaN and Infinity; JSON (and ARM) does not
+    raise ValueError(f"'{name}' is not a valid JSON value")
 
 
 def json_response(

@@ -8,6 +8,7 @@ a TOML date and is rejected with a hint instead of being silently converted.
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import os
 import re
 import tomllib
@@ -268,6 +269,9 @@ def _problem(err: Any) -> tuple[str, str]:
         return path, "required key is missing"
     if kind == "extra_forbidden":
         allowed = _allowed_keys(err["loc"][:-1])
+        close = difflib.get_close_matches(str(err["loc"][-1]), allowed, n=1)
+        if close:
+            return path, f"unknown key (did you mean {close[0]!r}?)"
         hint = f"; expected one of: {', '.join(allowed)}" if allowed else ""
         return path, f"unknown key (check spelling){hint}"
     msg = err["msg"].removeprefix("Value error, ")

@@ -254,7 +254,10 @@ def main() -> None:
 )
 @click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True)
 @click.option(
-    "--fast", is_flag=True, help="Send audio as fast as possible instead of in real time."
+    "--fast",
+    is_flag=True,
+    envvar="SMOKE_FAST",
+    help="Send audio as fast as possible instead of in real time (env: SMOKE_FAST=1).",
 )
 @click.option(
     "--json", "json_output", is_flag=True, help="JSON report on stdout (table on stderr)."

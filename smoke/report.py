@@ -38,13 +38,23 @@ _SECRET_KEYS = re.compile(
 _AUDIO_KEYS = {"audio", "delta"}
 
 
+# A cut-off copy of a secret (an excerpt ending inside it) is redacted from this many chars on.
+_MIN_PARTIAL = 8
+
+
 def redact(value: Any, secrets: Iterable[str]) -> Any:
-    """A copy of ``value`` with secret-named fields and every occurrence of a secret replaced."""
-    known = [s for s in secrets if s]
+    """A copy of ``value`` with secret-named fields and every occurrence of a secret replaced.
+
+    Truncated copies count too: any run of a secret's first ``_MIN_PARTIAL`` or more characters
+    (what an excerpt cut inside the secret leaves) is replaced as well.
+    """
+    known = sorted({s for s in secrets if s}, key=len, reverse=True)
 
     def scrub_text(text: str) -> str:
         for secret in known:
             text = text.replace(secret, REDACTED)
+            if len(secret) > _MIN_PARTIAL:
+                text = _scrub_prefixes(text, secret)
         return text
 
     def walk(node: Any, key: str = "") -> Any:
@@ -59,6 +69,18 @@ def redact(value: Any, secrets: Iterable[str]) -> Any:
         return node
 
     return walk(value)
+
+
+def _scrub_prefixes(text: str, secret: str) -> str:
+    head = secret[:_MIN_PARTIAL]
+    parts, start = [], 0
+    while (at := text.find(head, start)) != -1:
+        end = at + _MIN_PARTIAL
+        while end < len(text) and end - at < len(secret) and text[end] == secret[end - at]:
+            end += 1
+        parts += [text[start:at], REDACTED]
+        start = end
+    return "".join(parts) + text[start:]
 
 
 def _elide_audio(frame: dict[str, Any]) -> dict[str, Any]:
@@ -170,7 +192,7 @@ def render_console(report: SmokeReport, stream: TextIO) -> None:
             _seconds(m.first_audio_s if m else None),
             _seconds(r.duration_s, unit_ms=False),
             _seconds(m.audio_s if m else None, unit_ms=False),
-            _seconds(r.readiness.waited_s, unit_ms=False) if r.readiness.attempts else "-",
+            _seconds(r.readiness.waited_s, unit_ms=False) if r.readiness.waited_s else "-",
         )
     console.print(table)
     for r in report.results:
@@ -219,7 +241,7 @@ def to_junit(report: SmokeReport) -> str:
             ("url", r.target.url),
             ("readiness", r.readiness.summary()),
         ):
-            ET.SubElement(props, "property", name=key, value=str(value))
+            ET.SubElement(props, "property", name=key, value=redact(str(value), secrets))
         for scenario, check in cases:
             case = ET.SubElement(
                 suite,

@@ -210,9 +210,17 @@ def _key_credential(api_key_env: str | None, loaded: Any) -> Credential:
     from provision.targets import open_target
 
     config = loaded.config
+    account = config.account.name
     try:
         with open_target(loaded) as target:
-            key1, _ = target.backend.list_keys(config.resource_group, config.account.name)
+            key1, _ = target.backend.list_keys(config.resource_group, account)
     except ProvisionError as exc:
-        raise UsageError(f"could not list the keys of {config.account.name}: {exc}") from None
-    return KeyCredential(key1, f"listKeys of {config.account.name}")
+        if getattr(config.account, "disable_local_auth", False):
+            raise UsageError(
+                f"--auth key: key authentication is disabled on account {account} "
+                f"(disable_local_auth = true in {loaded.path.name}), so it has no usable keys; "
+                "use --auth entra, or set disable_local_auth = false and run `provision up` "
+                f"(could not list the keys of {account}: {exc})"
+            ) from None
+        raise UsageError(f"could not list the keys of {account}: {exc}") from None
+    return KeyCredential(key1, f"listKeys of {account}")

@@ -159,9 +159,7 @@ async def list_deleted(ctx: RequestContext) -> web.Response:
     rbac.authorize(ctx, f"{NS}/deletedAccounts/read", f"/subscriptions/{sub}")
     at = rc.now()
     docs = am.soft_deleted_in(ctx.store, sub, at)
-    return paging.paged_response(
-        ctx, [am.to_json(d, ctx.base_url, at, deleted=True) for d in docs]
-    )
+    return paging.paged_response(ctx, [am.to_json(d, ctx.base_url, at, deleted=True) for d in docs])
 
 
 async def purge_deleted(ctx: RequestContext) -> web.Response:

@@ -51,11 +51,7 @@ def top(ctx: RequestContext) -> int | None:
 
 def next_link(ctx: RequestContext, offset: int) -> str:
     """The request's absolute URL with ``$skiptoken`` set to ``offset``."""
-    query = [
-        (key, value)
-        for key, value in ctx.request.query.items()
-        if key.lower() != SKIP_TOKEN
-    ]
+    query = [(key, value) for key, value in ctx.request.query.items() if key.lower() != SKIP_TOKEN]
     query.append((SKIP_TOKEN, str(offset)))
     encoded = urllib.parse.urlencode(query, quote_via=urllib.parse.quote)
     return f"{ctx.base_url}{ctx.request.path}?{encoded}"

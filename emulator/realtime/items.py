@@ -156,21 +156,24 @@ _COMMON = {
 }
 
 
-def parse_client_item(raw: Any, dialect: Dialect, decode_audio: Any) -> Item:
-    """Validate ``conversation.item.create``'s ``item``; raises ``ParamError``.
+def parse_client_item(raw: Any, dialect: Dialect, decode_audio: Any, param: str = "item") -> Item:
+    """Validate ``conversation.item.create``'s ``item`` (or one named ``param``, such as an
+    entry of ``response.input``); raises ``ParamError``.
 
     ``decode_audio(bytes) -> pcm16 24 kHz`` converts ``input_audio`` in the session format.
     """
     if not isinstance(raw, dict):
-        raise p.wrong_type("item", "an object", raw)
+        raise p.wrong_type(param, "an object", raw)
     if "type" not in raw:
-        raise p.missing("item.type")
-    kind = p.one_of("message", "function_call", "function_call_output")(raw["type"], "item.type")
+        raise p.missing(f"{param}.type")
+    kind = p.one_of("message", "function_call", "function_call_output")(
+        raw["type"], f"{param}.type"
+    )
     item_id = raw.get("id") or new_id("item")
     if kind == "function_call":
         body = p.obj(
             {**_COMMON, "call_id": p.string, "name": p.string, "arguments": p.string}, ("name",)
-        )(raw, "item")
+        )(raw, param)
         return Item(
             item_id,
             kind,
@@ -180,7 +183,7 @@ def parse_client_item(raw: Any, dialect: Dialect, decode_audio: Any) -> Item:
         )
     if kind == "function_call_output":
         body = p.obj({**_COMMON, "call_id": p.string, "output": p.string}, ("call_id", "output"))(
-            raw, "item"
+            raw, param
         )
         return Item(item_id, kind, call_id=body["call_id"], output=body["output"])
     body = p.obj(
@@ -190,9 +193,9 @@ def parse_client_item(raw: Any, dialect: Dialect, decode_audio: Any) -> Item:
             "content": p.array(p.any_json),
         },
         ("role", "content"),
-    )(raw, "item")
+    )(raw, param)
     parts = [
-        _parse_part(part, body["role"], dialect, decode_audio, f"item.content[{i}]")
+        _parse_part(part, body["role"], dialect, decode_audio, f"{param}.content[{i}]")
         for i, part in enumerate(body["content"])
     ]
     return Item(item_id, kind, role=body["role"], parts=parts)

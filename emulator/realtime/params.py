@@ -163,6 +163,13 @@ def array(inner: Validator, *, max_items: int | None = None) -> Validator:
     return check
 
 
+def json_object(value: Any, param: str) -> dict[str, Any]:
+    """Any JSON object (free-form inside, such as a tool's parameter schema)."""
+    if not isinstance(value, dict):
+        raise wrong_type(param, "an object", value)
+    return value
+
+
 def any_json(value: Any, param: str) -> Any:
     """Anything (free-form JSON such as a tool's parameter schema)."""
     return value

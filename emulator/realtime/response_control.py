@@ -8,8 +8,11 @@ from typing import Any
 from emulator.realtime import params as p
 from emulator.realtime.client_events import Synthesize
 from emulator.realtime.ids import new_id
+from emulator.realtime.items import parse_client_item
 from emulator.realtime.responses import INPUT_AUDIO_TOKENS_PER_SECOND, ResponseRun, text_tokens
 from emulator.realtime.session_state import PCM_BYTES_PER_MS, SessionState
+
+_ITEM_REFERENCE = p.obj({"type": p.string, "id": p.string}, ("type", "id"))
 
 
 class ResponseControl(SessionState):
@@ -54,7 +57,9 @@ class ResponseControl(SessionState):
 
     # -- client events ------------------------------------------------------------------------
     def _on_response_create(self, body: dict[str, Any]) -> None:
-        params = self.dialect.validate_response(body.get("response") or {})
+        response = body.get("response")
+        params = self.dialect.validate_response({} if response is None else response)
+        self._check_input(params.get("input", []))
         if self.active is not None:
             raise p.ParamError(
                 "conversation_already_has_active_response",
@@ -98,6 +103,18 @@ class ResponseControl(SessionState):
         self._pending_reply = {"source": source, "instructions": params.get("instructions")}
         self._emit_all(run.opening())
         self._advance_reply()
+
+    def _check_input(self, entries: list[Any]) -> None:
+        """``response.input``: item references or items as ``conversation.item.create`` takes."""
+        fmt = self.dialect.input_format(self.config)
+        for index, raw in enumerate(entries):
+            param = f"response.input[{index}]"
+            if isinstance(raw, dict) and raw.get("type") == "item_reference":
+                _ITEM_REFERENCE(raw, param)
+            else:
+                parse_client_item(
+                    raw, self.dialect, lambda pcm: self.speech.decode(fmt, pcm), param
+                )
 
     def _reply_source(self, params: dict[str, Any]) -> Any:
         """Where the reply's input comes from: an item id, a literal text, or nothing."""

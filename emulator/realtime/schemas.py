@@ -30,7 +30,7 @@ FUNCTION_TOOL = p.obj(
         "type": p.one_of("function"),
         "name": p.string,
         "description": p.string,
-        "parameters": p.any_json,
+        "parameters": p.json_object,
     },
     required=("type", "name"),
 )

@@ -39,6 +39,37 @@ __all__ = [
 ]
 
 
+MAX_DEPTH = 64  # nesting deeper than any real event (the emulator's own limit)
+
+
+def parse_event(raw: str) -> Any:
+    """Strict JSON of one client frame: no ``NaN``/``Infinity`` (not JSON, and they could not
+    be echoed back), no nesting beyond ``MAX_DEPTH``; ``ValueError`` says what is wrong."""
+
+    def constant(name: str) -> Any:
+        raise ValueError(f"'{name}' is not a valid JSON value")
+
+    try:
+        message = json.loads(raw, parse_constant=constant)
+    except json.JSONDecodeError as exc:
+        raise ValueError(exc.msg) from None
+    except RecursionError:
+        raise ValueError(f"nested more than {MAX_DEPTH} levels deep") from None
+    level, frontier = 0, [message]
+    while frontier:
+        level += 1
+        if level > MAX_DEPTH:
+            raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
+        frontier = [
+            child
+            for node in frontier
+            if isinstance(node, (dict, list))
+            for child in (node.values() if isinstance(node, dict) else node)
+            if isinstance(child, (dict, list))
+        ]
+    return message
+
+
 class RealtimeSession(AudioTurns):
     """One realtime conversation in the target's dialect."""
 
@@ -72,11 +103,11 @@ class RealtimeSession(AudioTurns):
         if self.closed:
             return
         try:
-            message = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            message = parse_event(raw)
+        except ValueError as exc:
             self._error(
                 "invalid_json",
-                f"We could not parse the JSON body of your request. ({exc.msg}).",
+                f"We could not parse the JSON body of your request. ({exc}).",
                 None,
                 None,
             )
@@ -99,6 +130,21 @@ class RealtimeSession(AudioTurns):
             getattr(self, "_on_" + kind.replace(".", "_"))(body)
         except p.ParamError as exc:
             self._error(exc.code, exc.message, exc.param, client_id)
+
+    def internal_error(self) -> None:
+        """A client event hit a bug in the emulator: say so, and keep the session open."""
+        self._emit(
+            event(
+                "error",
+                error={
+                    "type": "server_error",
+                    "code": None,
+                    "message": "The server had an error while processing your request.",
+                    "param": None,
+                    "event_id": None,
+                },
+            )
+        )
 
     def receive_binary(self) -> None:
         """Binary frames are not part of the protocol."""

@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -159,7 +160,7 @@ class SessionPump:
             self._flush()
             async for message in self.ws:
                 if message.type == WSMsgType.TEXT:
-                    self.session.receive_text(message.data)
+                    self._receive(message.data)
                 elif message.type == WSMsgType.BINARY:
                     self.session.receive_binary()
                 else:
@@ -177,6 +178,13 @@ class SessionPump:
                     task.cancel()
             if not self.ws.closed:
                 await self.ws.close()
+
+    def _receive(self, text: str) -> None:
+        try:
+            self.session.receive_text(text)
+        except Exception:  # a bug: keep the trace, tell the client, keep the session
+            log.error("unhandled error in a realtime client event\n%s", traceback.format_exc())
+            self.session.internal_error()
 
     def _flush(self) -> None:
         if self._stopped:

@@ -91,11 +91,32 @@ def test_all_problems_reported_at_once() -> None:
     assert "account.sku" in problems and "deployments[1].capacity" in problems
 
 
-def test_unknown_key_is_rejected() -> None:
+def test_unknown_key_is_rejected_with_a_suggestion() -> None:
     data = deep_merge(BASE_ENV, {"account": {"subdomain": "x"}})
     assert _problems(data) == [
-        ("account.subdomain", "unknown key (check spelling; see environments/README or docs)")
+        ("account.subdomain", "unknown key (did you mean 'custom_subdomain'?)")
     ]
+    data = deep_merge(BASE_ENV, {"account": {"zzz": "x"}})
+    assert _problems(data) == [
+        (
+            "account.zzz",
+            "unknown key (check spelling); expected one of: custom_subdomain, "
+            "disable_local_auth, kind, name, public_network_access, sku, tags",
+        )
+    ]
+
+
+def test_unreadable_and_empty_files_are_config_errors(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.toml"
+    empty.write_text("")
+    with pytest.raises(ConfigError, match="the file is empty"):
+        load_environment(env_file=empty)
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe")
+    with pytest.raises(ConfigError, match="not UTF-8 text"):
+        load_environment(env_file=binary)
+    with pytest.raises(ConfigError, match="is a directory"):
+        load_environment(env_file=tmp_path)
 
 
 def test_strict_types_no_coercion() -> None:

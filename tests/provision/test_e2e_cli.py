@@ -237,11 +237,15 @@ def test_request_conflict_and_throttling_are_retried(project: Project) -> None:
             match=r"/roleAssignments/", method="PUT", status=400, code="PrincipalNotFound", times=1
         )
     )
-    cfg.throttle_rate, cfg.seed = 0.15, 7
+    # 429 without Retry-After (SDK backoff), and random 429s with Retry-After: 1 s (honoured).
+    cfg.faults.append(
+        FaultRule(match=r"/resourcegroups/", method="PUT", status=429, code="Throttled", times=2)
+    )
+    cfg.throttle_rate, cfg.seed = 0.05, 7
     up = project.json("up", "--yes")
     assert up["apply"]["retries"] >= 3
     statuses = project.arm_statuses()
-    assert statuses.count(409) == 2 and 429 in statuses
+    assert statuses.count(409) == 2 and statuses.count(429) >= 3
     cfg.throttle_rate = 0.0
     assert project.json("plan")["has_changes"] is False
 

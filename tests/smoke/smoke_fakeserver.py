@@ -60,6 +60,13 @@ class Script:
     no_usage: bool = False
     binary_frame: bool = False
     silence_ms: int = 400
+    echo_secret: bool = False  # repeat the client's key/token in every error and the session
+
+
+def client_secret(headers: dict[str, str]) -> str:
+    """The api-key header or the Bearer token the client sent."""
+    auth = headers.get("authorization", "")
+    return headers.get("api-key") or auth.partition(" ")[2]
 
 
 @dataclass
@@ -125,11 +132,18 @@ class FakeRealtimeServer:
         if s.retry_after_ms:
             headers["retry-after-ms"] = s.retry_after_ms
         body = s.reject_body.encode()
+        if s.echo_secret:
+            secret = client_secret(self.seen.headers[-1])
+            body = json.dumps(
+                # the key straddles the client's 300-character excerpt of the body
+                {"error": {"code": "401", "message": "x" * 270 + f" invalid key {secret}"}}
+            ).encode()
         return Response(status, HTTPStatus(status).phrase, headers, body)
 
     async def _handle(self, ws: ServerConnection) -> None:
         ga = "/openai/v1/" in ws.request.path
         session = _Session(ws, self.script, self.seen, ga)
+        session.secret = client_secret({k.lower(): v for k, v in ws.request.headers.raw_items()})
         self.seen.active += 1
         self.seen.max_active = max(self.seen.max_active, self.seen.active)
         # The client may go away mid-stream; that ends this session and nothing else.
@@ -158,6 +172,7 @@ class _Session:
         self.total_ms = 0
         self.start_ms = 0
         self.reply_override: str | None = None
+        self.secret = ""
 
     async def send(self, frame: dict) -> None:
         self.n += 1
@@ -176,6 +191,12 @@ class _Session:
         return beta.get(ga_name, ga_name)
 
     def session(self) -> dict:
+        data = self._session()
+        if self.s.echo_secret:
+            data |= {"api_key": self.secret, "instructions": f"you were called with {self.secret}"}
+        return data
+
+    def _session(self) -> dict:
         voice = "shimmer" if self.s.wrong_voice else self.voice
         if self.ga:
             fmt = {"type": "audio/pcm", "rate": RATE}
@@ -255,8 +276,20 @@ class _Session:
             tr = session.get("input_audio_transcription")
         self.transcription = tr["model"] if tr else None
         await self.send({"type": "session.updated", "session": self.session()})
+        if self.s.echo_secret:
+            await self.echo_secret()
         if self.s.drop_after_update:
             self.ws.transport.abort()
+
+    async def echo_secret(self) -> None:
+        """Errors quoting the secret, one of them cut off inside it (the excerpt is 200 chars)."""
+        await self.send(
+            {
+                "type": "error",
+                "error": {"code": "invalid_api_key", "message": f"Incorrect key: {self.secret}"},
+            }
+        )
+        await self.ws.send("x" * 190 + self.secret + " and then not JSON")
 
     async def on_audio(self, chunk: bytes) -> None:
         samples = np.frombuffer(chunk, dtype="<i2").astype(np.float64)
@@ -366,13 +399,17 @@ class _Session:
             }
         )
         status_details = None
+        if s.echo_secret:
+            s.response_status = "failed"
         if s.response_status == "failed":
             status_details = {
                 "type": "failed",
                 "error": {
                     "type": "server_error",
                     "code": "internal_error",
-                    "message": "The model crashed.",
+                    "message": f"The model crashed. {self.secret}"
+                    if s.echo_secret
+                    else "The model crashed.",
                 },
             }
         usage = (

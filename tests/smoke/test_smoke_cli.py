@@ -202,3 +202,18 @@ def test_python_dash_m_smoke_help():
         timeout=60,
     )
     assert out.returncode == 0 and "Exit codes: 0 all passed" in out.stdout
+
+
+@pytest.mark.parametrize(("env", "fast"), [({"SMOKE_FAST": "1"}, True), ({}, False)])
+def test_smoke_fast_in_the_environment_turns_on_fast_pacing(monkeypatch, env, fast):
+    """``provision up --smoke`` passes no flags; CI can still ask for fast pacing."""
+    import smoke.cli
+
+    seen = []
+    monkeypatch.delenv("SMOKE_FAST", raising=False)
+    monkeypatch.setattr(smoke.cli, "execute", lambda req: seen.append(req) or 0)
+    result = CliRunner().invoke(
+        main, ["run", "--endpoint", "https://x", "--deployment", "d"], env=env
+    )
+    assert result.exit_code == 0
+    assert seen[0].fast is fast

@@ -19,7 +19,7 @@ from smoke_fakeserver import FakeRealtimeServer, Script
 
 from smoke.auth import EntraCredential, KeyCredential
 from smoke.client import ConnectSettings, RealtimeClient
-from smoke.errors import ConnectionLost, TransportError
+from smoke.errors import ConnectionLost, ProtocolViolation, TransportError
 from smoke.readiness import DATA_PLANE_ROLE, ReadinessPolicy
 from smoke.realtime.dialects import Dialect, SessionSettings, realtime_url
 from smoke.realtime.protocol import RealtimeProtocol
@@ -351,3 +351,21 @@ async def test_concurrency_is_bounded(tone_prompt):
     assert report.passed
     assert [r.target.deployment for r in report.results] == [f"d{i}" for i in range(5)]
     assert server.seen.max_active == 2
+
+
+async def test_an_unexpected_error_while_reading_ends_the_session_with_a_reason(monkeypatch):
+    """A bug in frame handling must not kill the reader silently and leave waiters hanging."""
+    async with FakeRealtimeServer(Script()) as server:
+        protocol = RealtimeProtocol(Dialect.GA)
+
+        def broken(text: str, at: float = 0.0) -> None:
+            raise TypeError("bug")
+
+        monkeypatch.setattr(protocol, "receive_text", broken)
+        url = realtime_url(server.endpoint, "gpt-realtime", Dialect.GA)
+        client = await RealtimeClient.connect(ConnectSettings(url=url), protocol, time.monotonic)
+        started = time.monotonic()
+        with pytest.raises(ProtocolViolation, match="could not process a frame"):
+            await client.wait_until(lambda received: False, 10, "anything")
+        await client.close()
+    assert time.monotonic() - started < 5

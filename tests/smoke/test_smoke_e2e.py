@@ -8,7 +8,6 @@ disabled deployment, the disabled key auth; waits must say how long and why.
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 
@@ -219,7 +218,8 @@ def test_key_auth_on_an_account_without_local_auth_fails_clearly(env_dir, emulat
     # listKeys itself is refused (400): one clear line, exit 2, no traceback.
     result = smoke(env_dir, "--auth", "key", "--deployment", "gpt-realtime")
     assert result.exit_code == 2, result.output
-    assert f"could not list the keys of {ACCOUNT}" in result.stderr
+    assert f"key authentication is disabled on account {ACCOUNT}" in result.stderr
+    assert "use --auth entra" in result.stderr and "disableLocalAuth" in result.stderr
     assert "Traceback" not in result.output
     # A key from elsewhere is refused at the handshake: the reason says local auth is off.
     key = "0123456789abcdef0123456789abcdef"
@@ -264,6 +264,7 @@ def assert_no_secret(result, directory: Path, *secrets: str) -> None:
 def test_provision_up_with_smoke_runs_the_smoke_test(tmp_path, monkeypatch, emulator):
     env_dir = local_env(tmp_path / "environments")
     monkeypatch.setenv("PROVISION_EMULATOR_STATE", str(emulator.connection_file.parent))
+    monkeypatch.setenv("SMOKE_FAST", "1")  # `up --smoke` passes no flags; pacing is not the point
     result = provision_up(env_dir, "--smoke")
     assert result.exit_code == 0, result.output
     assert "Realtime smoke" in result.stdout

@@ -10,8 +10,6 @@ from smoke_fakeserver import FakeRealtimeServer, Script
 
 from smoke.client import ConnectSettings, RealtimeClient, _retry_after
 from smoke.errors import HandshakeError, TransportError
-from smoke.realtime.dialects import Dialect, realtime_url
-from smoke.realtime.protocol import RealtimeProtocol
 from smoke.readiness import (
     DATA_PLANE_ROLE,
     Readiness,
@@ -19,6 +17,8 @@ from smoke.readiness import (
     explain_handshake,
     open_when_ready,
 )
+from smoke.realtime.dialects import Dialect, realtime_url
+from smoke.realtime.protocol import RealtimeProtocol
 
 
 class FakeClock:
@@ -122,6 +122,22 @@ def test_explanations_name_the_role_and_the_deployment():
     assert "retry after 3s" in explain_handshake(HandshakeError(429, "", 3.0), "key", "d")
     assert "HTTP 500" in explain_handshake(HandshakeError(500), "key", "d")
     assert Readiness().summary() == "ready at first attempt"
+    disabled = HandshakeError(403, "DeploymentDisabled: off", None, "DeploymentDisabled")
+    assert "deployment 'gpt-x' is disabled" in explain_handshake(disabled, "entra", "gpt-x")
+    no_keys = HandshakeError(403, "x", None, "AuthenticationTypeDisabled")
+    assert "key authentication is disabled" in explain_handshake(no_keys, "key", "d")
+
+
+async def test_permission_denied_waits_are_explained_as_role_propagation():
+    refusals = [
+        HandshakeError(401, "PermissionDenied: lacks data action", None, "PermissionDenied")
+    ]
+    _, _, readiness, _ = await run_policy(refusals * 2)
+    assert readiness.attempts[0].code == "PermissionDenied"
+    assert (
+        "waited 3.0s: 401 PermissionDenied x2 "
+        "(role assignment not effective on the data plane yet)" in readiness.summary()
+    )
 
 
 # --------------------------------------------------------------------------- 429 and Retry-After

@@ -91,9 +91,7 @@ async def test_arm_rates_leave_handshakes_alone(faults: Emulator, account: Accou
 
 async def test_entra_and_admin_are_never_faulted(faults: Emulator, account: Account) -> None:
     catch_all = {"match": ".*", "status": 503, "code": "ServiceUnavailable", "times": -1}
-    admin(
-        faults, "PATCH", "/_admin/config", {"faults": [catch_all], "realtime_throttle_rate": 1.0}
-    )
+    admin(faults, "PATCH", "/_admin/config", {"faults": [catch_all], "realtime_throttle_rate": 1.0})
     url = account.ga_url("gpt-realtime")
     assert await handshake_status(url, account, {"api-key": account.key}) == 503  # rule first
     assert admin(faults, "GET", "/_admin/config", {})["realtime_throttle_rate"] == 1.0
