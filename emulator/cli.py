@@ -24,7 +24,7 @@ from typing import Any
 import click
 
 from emulator import connection, seed
-from emulator.arm import authorization, rbac
+from emulator.arm import rbac, replication
 from emulator.config import EmulatorConfig
 from emulator.entra import principals
 from emulator.server import STATE_DB, Emulator
@@ -259,7 +259,7 @@ def principal_add(
         except ValueError as exc:
             raise CliError(str(exc), EXIT_REJECTED) from None
         if replication_lag:
-            authorization.set_replication_lag(store, record.object_id, replication_lag)
+            replication.set_replication_lag(store, record.object_id, replication_lag)
     finally:
         store.close()
     updated = _add_to_connection_file(state_dir, record)

@@ -187,8 +187,8 @@ def _identity(
 
 
 def summarize(refusals: tuple[tuple[int, str], ...]) -> str:
-    """``accepted at once`` or ``refused 3x: 401 PermissionDenied x2 (role not effective yet),
-    404 DeploymentNotFound x1 (deployment not visible yet)``."""
+    """``accepted at first attempt``, or e.g. ``refused 3x: 401 PermissionDenied (role not
+    effective yet) x2, 404 DeploymentNotFound (deployment not visible yet) x1``."""
     if not refusals:
         return "accepted at first attempt"
     counts: dict[str, int] = {}
@@ -302,7 +302,6 @@ async def _check(probe: Probe, ctx: _Context, policy: Policy) -> CheckResult:
     from smoke.realtime.dialects import choose_dialect, realtime_url
 
     dialect = choose_dialect(probe.model)
-    url = realtime_url(ctx.endpoint, probe.deployment, dialect)
     credential = ctx.credentials[probe.identity.principal]
     record = Readiness()
     schedule = ReadinessPolicy(
@@ -313,6 +312,7 @@ async def _check(probe: Probe, ctx: _Context, policy: Policy) -> CheckResult:
     started = time.monotonic()
     error = None
     try:
+        url = realtime_url(ctx.endpoint, probe.deployment, dialect)  # UsageError if malformed
         await open_when_ready(
             lambda: _handshake(url, dialect, credential, ctx, policy), schedule, record
         )

@@ -14,14 +14,14 @@ from typing import Any
 
 from aiohttp import web
 
-from emulator.arm import paging, rbac, roles, scopes
+from emulator.arm import paging, rbac, replication, roles, scopes
+from emulator.arm.replication import is_replicated
 from emulator.entra import principals
 from emulator.errors import ServiceError, bad_request, conflict, not_found
 from emulator.http import RequestContext, Route, empty_response, json_response
 from emulator.seed import ROLE_ASSIGNMENT_KIND
 from emulator.store import Store
 
-REPLICATION_KIND = "principalReplication"
 PRINCIPAL_TYPES = ("User", "Group", "ServicePrincipal", "ForeignGroup", "Device")
 _GUID = rbac.GUID
 _SCOPE = r"(?P<scope>(?:/[^/]+)*?)"
@@ -388,35 +388,6 @@ def delete_assignments_under(store: Store, scope: str) -> int:
     return len(doomed)
 
 
-# -- directory replication lag ---------------------------------------------------------------
-def set_replication_lag(
-    store: Store, object_id: str, seconds: float, now: float | None = None
-) -> None:
-    """Make a principal invisible to role-assignment lookups for ``seconds`` (a new principal
-    whose directory object has not replicated yet); ``PrincipalNotFound`` results unless the
-    request sets ``principalType``."""
-    visible_at = (time.time() if now is None else now) + seconds
-    store.put(REPLICATION_KIND, object_id, {"visible_at": visible_at})
-
-
-def is_replicated(store: Store, object_id: str, now: float) -> bool:
-    """Whether the principal is visible to role-assignment lookups at ``now``."""
-    doc = store.get(REPLICATION_KIND, object_id)
-    return doc is None or now >= float(doc["visible_at"])
-
-
-async def admin_replication_lag(ctx: RequestContext) -> web.Response:
-    """``PUT /_admin/principals/{name}/replication-lag`` ``{"seconds": 30}``."""
-    record = principals.by_name(ctx.store, ctx.params["name"])
-    if record is None:
-        raise not_found("PrincipalNotFound", f"No principal named '{ctx.params['name']}'.")
-    seconds = (await ctx.json_object()).get("seconds")
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
-        raise bad_request("InvalidSetting", "'seconds' must be a non-negative number")
-    set_replication_lag(ctx.store, record.object_id, float(seconds))
-    return json_response({"name": record.name, "object_id": record.object_id, "seconds": seconds})
-
-
 ROUTES = [
     Route("GET", _SCOPE + _AUTHZ + r"/roleDefinitions", list_role_definitions),
     Route("GET", _SCOPE + _AUTHZ + r"/roleDefinitions/(?P<name>[^/]+)", get_role_definition),
@@ -424,7 +395,5 @@ ROUTES = [
     Route("GET", _SCOPE + _AUTHZ + r"/roleAssignments/(?P<name>[^/]+)", get_role_assignment),
     Route("PUT", _SCOPE + _AUTHZ + r"/roleAssignments/(?P<name>[^/]+)", put_role_assignment),
     Route("DELETE", _SCOPE + _AUTHZ + r"/roleAssignments/(?P<name>[^/]+)", delete_role_assignment),
-    Route(
-        "PUT", r"/_admin/principals/(?P<name>[^/]+)/replication-lag", admin_replication_lag, "admin"
-    ),
+    *replication.ROUTES,
 ]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.arm import account_models as am
-from emulator.arm import catalog, lro
+from emulator.arm import authorization, catalog, lro
 from emulator.arm import deployment_models as dm
 from emulator.arm import resource_common as rc
 from emulator.errors import ServiceError, bad_request, conflict
@@ -226,11 +226,14 @@ def patch_deployment(
 def delete_deployment(
     ctx: RequestContext, account: dict[str, Any], doc: dict[str, Any]
 ) -> dict[str, Any]:
-    """Start deleting a deployment; returns the operation."""
+    """Start deleting a deployment (and the role assignments at it); returns the operation."""
     at = rc.now()
     if am.busy(ctx.store, account, at):
         raise rc.request_conflict(account["id"])
-    return _commit(ctx, doc, "delete", at, account["location"])
+    op = _commit(ctx, doc, "delete", at, account["location"])
+    if not op.get("error"):  # a deployment is deleted for good (no soft delete)
+        authorization.delete_assignments_under(ctx.store, doc["id"])
+    return op
 
 
 def _commit(

@@ -15,7 +15,7 @@ from azure.mgmt.authorization.models import RoleAssignmentCreateParameters
 
 from emulator import Emulator
 from emulator.arm import account_models as am
-from emulator.arm import authorization, rbac, roles
+from emulator.arm import authorization, rbac, replication, roles
 from emulator.arm import resource_common as rc
 from emulator.seed import ROLE_ASSIGNMENT_KIND
 
@@ -292,7 +292,7 @@ def test_unknown_principal_without_principal_type_is_principal_not_found(
 def test_replication_lag_of_a_new_principal(emulator: Emulator) -> None:
     new = emulator.add_principal("fresh")
     assert emulator.app is not None
-    authorization.set_replication_lag(emulator.app.store, new.object_id, 600)
+    replication.set_replication_lag(emulator.app.store, new.object_id, 600)
     auth = _auth(emulator)
     untyped = _params(emulator, new.object_id, CS_USER, principal_type=None)
     with pytest.raises(HttpResponseError) as info:
@@ -302,7 +302,7 @@ def test_replication_lag_of_a_new_principal(emulator: Emulator) -> None:
         _account(emulator), str(uuid.uuid4()), _params(emulator, new.object_id, CS_USER)
     )
     assert typed.principal_id == new.object_id
-    authorization.set_replication_lag(emulator.app.store, new.object_id, 0, now=time.time() - 1)
+    replication.set_replication_lag(emulator.app.store, new.object_id, 0, now=time.time() - 1)
     later = auth.role_assignments.create(
         _account(emulator, name="other"), str(uuid.uuid4()), untyped
     )

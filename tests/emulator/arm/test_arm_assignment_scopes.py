@@ -58,17 +58,21 @@ def test_the_scope_must_exist(
         assert _assign(emulator, auth, scope, READER)
 
 
-def test_an_existing_deployment_is_a_valid_scope(
+def test_a_deployment_is_a_scope_until_it_is_deleted(
     emulator: Emulator,
     auth: AuthorizationManagementClient,
+    cs: CognitiveServicesManagementClient,
     make_account: Any,
     make_deployment: Any,
-    sub: str,
 ) -> None:
-    make_account("rg1", "acct1")
+    account = make_account("rg1", "acct1")
     make_deployment("rg1", "acct1", "rt")
-    scope = f"/subscriptions/{sub}/resourceGroups/rg1/providers/{CS}/accounts/acct1/deployments/rt"
-    assert _assign(emulator, auth, scope, OPENAI_USER)
+    on_deployment = _assign(emulator, auth, f"{account.id}/deployments/rt", OPENAI_USER)
+    on_account = _assign(emulator, auth, str(account.id), OPENAI_USER)
+    # a deployment has no soft delete: deleting it takes the assignments at it along
+    cs.deployments.begin_delete("rg1", "acct1", "rt").result()
+    left = _names(auth)
+    assert on_deployment not in left and on_account in left
 
 
 def test_purge_removes_the_accounts_assignments_and_soft_delete_keeps_them(

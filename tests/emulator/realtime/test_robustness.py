@@ -19,6 +19,8 @@ import pytest
 from rt_env import Account
 from rt_ws import Client, connect, handshake_status
 
+from emulator.realtime.session import RealtimeSession
+
 WRONG = (True, 7, "x", [1], {"k": 1})  # one value of each JSON type but null
 # fields whose type is a union: a value of these kinds may well be valid
 UNIONS = {"max_output_tokens": "number", "max_response_output_tokens": "number"}
@@ -257,3 +259,21 @@ async def test_every_wrong_field_type_of_every_client_event_is_an_error(
         assert len(answered) == len(frames)  # one error each
         await _still_serving(client, account, dialect)
     assert _unhandled(emulator_log) == []
+
+
+async def test_a_bug_in_a_handler_is_logged_and_the_session_survives(
+    account: Account, emulator_log: list[logging.LogRecord], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: RealtimeSession, body: dict[str, Any]) -> None:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(RealtimeSession, "_on_input_audio_buffer_clear", broken)
+    headers = {"api-key": account.key}
+    async with connect(_url(account, "ga"), account, "ga", headers) as client:
+        assert (await client.recv())["type"] == "session.created"
+        answer = await Prober(client).answer('{"type": "input_audio_buffer.clear"}')
+        assert [e["error"]["type"] for e in answer] == ["server_error"]
+        assert "simulated bug" not in json.dumps(answer)  # no internals on the wire
+        await _still_serving(client, account, "ga")
+    logged = _unhandled(emulator_log)
+    assert len(logged) == 1 and "simulated bug" in logged[0]
