@@ -74,9 +74,9 @@ def cli() -> None:
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
-    default=0,
-    show_default=True,
-    help="TCP port on 127.0.0.1; 0 picks a free one.",
+    default=None,
+    help="TCP port on 127.0.0.1; 0 picks a free one. Default: the port this state directory "
+    "was last served on, if free, else a free one.",
 )
 @click.option(
     "--lro-seconds",

@@ -155,18 +155,21 @@ class App:
 class Emulator:
     """A running emulator on 127.0.0.1 over HTTPS, with state under ``state_dir``.
 
-    Use as a context manager, or call ``start``/``stop``. ``port=0`` picks a free port.
+    Use as a context manager, or call ``start``/``stop``. ``port=0`` picks a free port;
+    ``port=None`` reuses the port this state directory was last served on when it is free (so
+    endpoints users copied stay valid across restarts), else picks a free one.
     """
 
     def __init__(
         self,
         state_dir: Path | str,
-        port: int = 0,
+        port: int | None = 0,
         config: EmulatorConfig | None = None,
         host: str = "127.0.0.1",
     ) -> None:
         self.state_dir = Path(state_dir).resolve()
-        self.port = port
+        self.port = port or 0
+        self._reuse_port = port is None
         self.host = host
         self.config = config or EmulatorConfig()
         self._thread: threading.Thread | None = None
@@ -320,13 +323,30 @@ class Emulator:
             self.app.web_app(), access_log=None, handle_signals=False, shutdown_timeout=2.0
         )
         await self._runner.setup()
-        site = web.TCPSite(
-            self._runner, self.host, self.port, ssl_context=tls.server_context(self.state_dir)
-        )
-        await site.start()
+        site = await self._bind(self._preferred_port())
         sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
         self.port = sockets[0].getsockname()[1]
+        self.app.store.set_meta("last_port", self.port)
         connection.write(self.connection_file, self.connection)
+
+    def _preferred_port(self) -> int:
+        if self._reuse_port and self.app is not None:
+            return int(self.app.store.get_meta("last_port") or 0)
+        return self.port
+
+    async def _bind(self, port: int) -> web.TCPSite:
+        assert self._runner is not None
+        ssl_context = tls.server_context(self.state_dir)
+        site = web.TCPSite(self._runner, self.host, port, ssl_context=ssl_context)
+        try:
+            await site.start()
+        except OSError:
+            if not (self._reuse_port and port):
+                raise
+            # The last port is taken now: any free port will do.
+            site = web.TCPSite(self._runner, self.host, 0, ssl_context=ssl_context)
+            await site.start()
+        return site
 
     def _finish(self) -> None:
         try:

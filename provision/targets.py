@@ -105,7 +105,7 @@ def _emulator(state_dir: Path) -> Iterator[tuple[Any, bool]]:
     except ImportError as exc:
         raise TargetError(f"the embedded emulator is not available ({exc})") from exc
     try:
-        emu = Emulator(state_dir=state_dir, port=0)
+        emu = Emulator(state_dir=state_dir, port=None)  # stable URLs across runs
         emu.start()
     except Exception as exc:
         raise TargetError(f"could not start the emulator in {state_dir}: {exc}") from exc

@@ -1,0 +1,45 @@
+"""Server lifecycle: stable ports across restarts, fallback when the old port is taken."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from emulator import Emulator
+
+
+def test_restart_reuses_the_last_port(tmp_path: Path) -> None:
+    with Emulator(tmp_path / "s", port=None) as first:
+        port = first.port
+        assert first.connection.arm_url == f"https://127.0.0.1:{port}/"
+    with Emulator(tmp_path / "s", port=None) as second:
+        assert second.port == port
+
+
+def test_restart_falls_back_to_a_free_port_when_the_last_one_is_taken(tmp_path: Path) -> None:
+    with Emulator(tmp_path / "s", port=None) as first:
+        port = first.port
+    blocker = socket.socket()
+    blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        blocker.bind(("127.0.0.1", port))
+        blocker.listen()
+        with Emulator(tmp_path / "s", port=None) as second:
+            assert second.port not in (0, port)
+            assert second.connection.port == second.port
+    finally:
+        blocker.close()
+
+
+def test_explicit_port_zero_always_picks_a_fresh_port(tmp_path: Path) -> None:
+    with Emulator(tmp_path / "s", port=0) as first:
+        port = first.port
+    blocker = socket.socket()
+    blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        blocker.bind(("127.0.0.1", port))
+        blocker.listen()
+        with Emulator(tmp_path / "s", port=0) as second:  # must not even try the old port
+            assert second.port != port
+    finally:
+        blocker.close()
