@@ -125,22 +125,15 @@ class Runner:
 
 def prepare_account(emu: Emulator) -> str:
     """Create the resource group and account with the Python SDK; return the account id."""
-    from azure.identity import ClientSecretCredential
     from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
     from azure.mgmt.cognitiveservices.models import Account, AccountProperties, Sku
     from azure.mgmt.resource.resources import ResourceManagementClient
 
+    from emulator.sdk import client_options, credential
+
     c = emu.connection
-    p = c.principals["deployer"]
-    cred = ClientSecretCredential(
-        c.tenant_id,
-        p.client_id,
-        p.client_secret,
-        authority=c.authority_url,
-        disable_instance_discovery=True,
-        connection_verify=str(c.ca_bundle),
-    )
-    kw = {"base_url": c.arm_url, "connection_verify": str(c.ca_bundle), "polling_interval": 0}
+    cred = credential(c)
+    kw = client_options(c)
     ResourceManagementClient(cred, c.subscription_id, **kw).resource_groups.create_or_update(
         RG, {"location": "eastus2"}
     )

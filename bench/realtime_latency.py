@@ -73,25 +73,14 @@ def load_fixtures() -> list[tuple[bytes, int]]:
 
 def provision(emu: Emulator) -> tuple[str, str]:
     """Account + deployment through the ARM SDK; returns (ws base URL, key)."""
-    from azure.identity import ClientSecretCredential
     from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
     from azure.mgmt.resource.resources import ResourceManagementClient
 
+    from emulator.sdk import client_options, credential
+
     c = emu.connection
-    p = c.principals["deployer"]
-    cred = ClientSecretCredential(
-        c.tenant_id,
-        p.client_id,
-        p.client_secret,
-        authority=c.authority_url,
-        disable_instance_discovery=True,
-        connection_verify=str(c.ca_bundle),
-    )
-    common: dict[str, Any] = {
-        "base_url": c.arm_url,
-        "connection_verify": str(c.ca_bundle),
-        "polling_interval": 0,
-    }
+    cred = credential(c)
+    common: dict[str, Any] = client_options(c)
     ResourceManagementClient(cred, c.subscription_id, **common).resource_groups.create_or_update(
         "rg-bench", {"location": "eastus2"}
     )

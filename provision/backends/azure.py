@@ -429,17 +429,9 @@ def azure_backend(subscription_id: str) -> AzureBackend:
 
 def emulator_credential(connection: Any, principal: str = "deployer") -> Any:
     """A ``ClientSecretCredential`` for a principal named in the emulator's connection.json."""
-    from azure.identity import ClientSecretCredential
+    from emulator.sdk import credential
 
-    p = connection.principals[principal]
-    return ClientSecretCredential(
-        connection.tenant_id,
-        p.client_id,
-        p.client_secret,
-        authority=connection.authority_url,
-        disable_instance_discovery=True,
-        connection_verify=str(connection.ca_bundle),
-    )
+    return credential(connection, principal)
 
 
 # The emulator is on loopback: azure-core's default retry backoff (0.8 s, doubling, 3 retries)

@@ -17,6 +17,7 @@ from emulator import Emulator
 from emulator.arm import account_models as am
 from emulator.arm import authorization, rbac, replication, roles
 from emulator.arm import resource_common as rc
+from emulator.sdk import credential as sdk_credential
 from emulator.seed import ROLE_ASSIGNMENT_KIND
 
 OPENAI_USER = "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"
@@ -29,16 +30,7 @@ REALTIME = "Microsoft.CognitiveServices/accounts/OpenAI/deployments/realtime/act
 
 
 def _cred(emu: Emulator, name: str) -> ClientSecretCredential:
-    c = emu.connection
-    p = c.principals[name]
-    return ClientSecretCredential(
-        c.tenant_id,
-        p.client_id,
-        p.client_secret,
-        authority=c.authority_url,
-        disable_instance_discovery=True,
-        connection_verify=str(c.ca_bundle),
-    )
+    return sdk_credential(emu.connection, name)
 
 
 def _auth(emu: Emulator, name: str = "deployer") -> AuthorizationManagementClient:

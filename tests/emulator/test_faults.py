@@ -16,22 +16,14 @@ from azure.mgmt.cognitiveservices.models import Account, AccountProperties, Sku
 from azure.mgmt.resource.resources import ResourceManagementClient
 
 from emulator import Emulator, EmulatorConfig, FaultRule
+from emulator.sdk import credential as sdk_credential
 
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 TIMEOUT = 15
 
 
 def _cred(emu: Emulator) -> ClientSecretCredential:
-    c = emu.connection
-    p = c.principals["deployer"]
-    return ClientSecretCredential(
-        c.tenant_id,
-        p.client_id,
-        p.client_secret,
-        authority=c.authority_url,
-        disable_instance_discovery=True,
-        connection_verify=str(c.ca_bundle),
-    )
+    return sdk_credential(emu.connection)
 
 
 def _kw(emu: Emulator, **extra) -> dict:

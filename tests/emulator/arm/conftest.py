@@ -24,27 +24,19 @@ from azure.mgmt.resource.resources.aio import (
 )
 
 from emulator import Emulator
+from emulator.sdk import client_options
+from emulator.sdk import credential as sdk_credential
 
 ARM_AUDIENCE = "https://management.azure.com"
 
 
 def _common(emu: Emulator) -> dict[str, Any]:
-    c = emu.connection
-    return {"base_url": c.arm_url, "connection_verify": str(c.ca_bundle), "polling_interval": 0}
+    return client_options(emu.connection)
 
 
 def credential(emu: Emulator, name: str = "deployer") -> ClientSecretCredential:
     """A sync credential for a seeded principal."""
-    c = emu.connection
-    p = c.principals[name]
-    return ClientSecretCredential(
-        c.tenant_id,
-        p.client_id,
-        p.client_secret,
-        authority=c.authority_url,
-        disable_instance_discovery=True,
-        connection_verify=str(c.ca_bundle),
-    )
+    return sdk_credential(emu.connection, name)
 
 
 @pytest.fixture

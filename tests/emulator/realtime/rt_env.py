@@ -13,12 +13,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from azure.identity import ClientSecretCredential
 from azure.mgmt.authorization import AuthorizationManagementClient
 from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 
 from emulator import Emulator
+from emulator.sdk import client_options
+from emulator.sdk import credential as sdk_credential
 
 RG = "rg-realtime"
 OPENAI_USER_ROLE = "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"  # Cognitive Services OpenAI User
@@ -53,23 +54,14 @@ class Arm:
 
     def __init__(self, emu: Emulator) -> None:
         c = emu.connection
-        p = c.principals["deployer"]
         self.emu = emu
         self.conn = c
-        cred = ClientSecretCredential(
-            c.tenant_id,
-            p.client_id,
-            p.client_secret,
-            authority=c.authority_url,
-            disable_instance_discovery=True,
-            connection_verify=str(c.ca_bundle),
+        cred = sdk_credential(c)
+        self.cs = CognitiveServicesManagementClient(cred, c.subscription_id, **client_options(c))
+        self.rm = ResourceManagementClient(cred, c.subscription_id, **client_options(c))
+        self.auth = AuthorizationManagementClient(
+            cred, c.subscription_id, **client_options(c, polling_interval=None)
         )
-        common: dict[str, Any] = {"base_url": c.arm_url, "connection_verify": str(c.ca_bundle)}
-        self.cs = CognitiveServicesManagementClient(
-            cred, c.subscription_id, polling_interval=0, **common
-        )
-        self.rm = ResourceManagementClient(cred, c.subscription_id, polling_interval=0, **common)
-        self.auth = AuthorizationManagementClient(cred, c.subscription_id, **common)
         self._group = False
 
     def account(

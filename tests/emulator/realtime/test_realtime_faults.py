@@ -10,11 +10,11 @@ from collections.abc import Iterator
 
 import aiohttp
 import pytest
-from azure.identity import ClientSecretCredential
 from rt_env import Account, admin
 from rt_ws import connect, handshake_status
 
 from emulator import Emulator
+from emulator.sdk import credential as sdk_credential
 
 RESET = {"faults": [], "realtime_throttle_rate": 0.0, "throttle_rate": 0.0, "error_rate": 0.0}
 
@@ -95,17 +95,9 @@ async def test_entra_and_admin_are_never_faulted(faults: Emulator, account: Acco
     url = account.ga_url("gpt-realtime")
     assert await handshake_status(url, account, {"api-key": account.key}) == 503  # rule first
     assert admin(faults, "GET", "/_admin/config", {})["realtime_throttle_rate"] == 1.0
-    c = faults.connection
-    p = c.principals["app"]
-    credential = ClientSecretCredential(
-        c.tenant_id,
-        p.client_id,
-        p.client_secret,
-        authority=c.authority_url,
-        disable_instance_discovery=True,
-        connection_verify=str(c.ca_bundle),
+    token = sdk_credential(faults.connection, "app").get_token(
+        "https://cognitiveservices.azure.com/.default"
     )
-    token = credential.get_token("https://cognitiveservices.azure.com/.default")
     assert token.token.count(".") == 2
     admin(faults, "PATCH", "/_admin/config", {"faults": []})
     assert await handshake_status(url, account, {"api-key": account.key}) == 429
