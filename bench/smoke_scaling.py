@@ -18,6 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,13 +71,19 @@ def provision_up(env_dir: Path) -> None:
 
 
 def run_round(env_dir: Path, count: int, args: argparse.Namespace) -> dict[str, float]:
+    from smoke.targets import targets_for_environment
+
+    with ExitStack() as resources:  # reuses the bench's running emulator
+        targets = targets_for_environment("bench", env_dir=env_dir, resources=resources).targets
+        return _timed_round(targets[:count], count, args)
+
+
+def _timed_round(targets: list, count: int, args: argparse.Namespace) -> dict[str, float]:
     from smoke.prompts import DEFAULT_TEXT_PROMPT, default_prompt
     from smoke.readiness import ReadinessPolicy
     from smoke.run import SmokeOptions, run_smoke
     from smoke.scenarios import ScenarioOptions
-    from smoke.targets import targets_for_environment
 
-    targets = targets_for_environment("bench", env_dir=env_dir).targets[:count]
     options = SmokeOptions(
         prompts=(default_prompt(),),
         text_prompt=None if args.no_text else DEFAULT_TEXT_PROMPT,

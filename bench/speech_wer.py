@@ -1,8 +1,8 @@
 """Benchmark the offline speech stack: TTS speed, ASR speed and the recogniser's WER on the
 TTS's own reply audio (the emulator's round trip) and on the smoke fixtures.
 
-Usage (from the repository root):
-    python -m bench.speech_wer [--engine flite|espeak] [--decoder-option KEY=VALUE ...]
+Usage:
+    python bench/speech_wer.py [--engine flite|espeak] [--decoder-option KEY=VALUE ...]
 """
 
 from __future__ import annotations
@@ -10,12 +10,15 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
 import wave
 from pathlib import Path
 
 import jiwer
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
 from emulator.realtime.speech import Recognizer, Synthesizer, normalize_text, reply_text
 
