@@ -105,6 +105,8 @@ class App:
                 500, "InternalServerError", "The emulator hit an internal error."
             ).response()
         self.stats.record(service, request.method, path, response.status)
+        # The path only: query strings can carry an api-key (browser-style realtime clients).
+        log.info("%s %s %s -> %d", service, request.method, path, response.status)
         if not response.prepared:
             self._add_headers(response, service, request_id)
         return response

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 from pathlib import Path
+
+import pytest
+import requests
 
 from emulator import Emulator
 
@@ -43,3 +47,21 @@ def test_explicit_port_zero_always_picks_a_fresh_port(tmp_path: Path) -> None:
             assert second.port != port
     finally:
         blocker.close()
+
+
+def test_requests_are_logged_at_info_without_query_or_credentials(
+    emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "sekret-api-key-0123456789"
+    caplog.set_level(logging.INFO, logger="emulator")
+    response = requests.get(
+        f"{emulator.url}/subscriptions/{emulator.connection.subscription_id}/resourcegroups",
+        params={"api-version": "2021-04-01", "api-key": secret},
+        headers={"Authorization": f"Bearer {secret}"},
+        verify=str(emulator.ca_path),
+        timeout=10,
+    )
+    assert response.status_code == 401
+    lines = [r.getMessage() for r in caplog.records if r.name == "emulator"]
+    assert any(line.startswith("arm GET /subscriptions/") and "-> 401" in line for line in lines)
+    assert secret not in caplog.text

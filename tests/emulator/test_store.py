@@ -5,6 +5,8 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
+import pytest
+
 from emulator.store import Store
 
 
@@ -45,10 +47,7 @@ def test_keys_are_case_insensitive_and_prefix_listing_escapes_wildcards(tmp_path
 
 def test_failed_transaction_rolls_back(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.sqlite")
-    try:
-        with store.transaction():
-            store.put("k", "a", {"v": 1})
-            raise RuntimeError("boom")
-    except RuntimeError:
-        pass
+    with pytest.raises(RuntimeError, match="boom"), store.transaction():
+        store.put("k", "a", {"v": 1})
+        raise RuntimeError("boom")
     assert store.get("k", "a") is None

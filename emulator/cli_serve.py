@@ -1,0 +1,167 @@
+"""``emulator serve``: run the emulator in the foreground until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import os
+import signal
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from emulator import connection
+from emulator.cli_common import EXIT_SERVE, EXIT_STATE, CliError, state_dir_option, usable_state_dir
+from emulator.config import EmulatorConfig
+from emulator.server import Emulator
+
+
+@click.command()
+@state_dir_option
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="TCP port on 127.0.0.1; 0 picks a free one. Default: the port this state directory "
+    "was last served on, if free, else a free one.",
+)
+@click.option(
+    "--lro-seconds",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="How long creations, deployments and deletions stay in progress.",
+)
+@click.option(
+    "--role-propagation-seconds",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Delay before a new role assignment reaches the data plane.",
+)
+@click.option(
+    "--throttle-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Fraction of ARM requests answered 429 with Retry-After.",
+)
+@click.option(
+    "--error-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Fraction of ARM requests answered 500.",
+)
+@click.option(
+    "--realtime-throttle-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Fraction of realtime WebSocket handshakes refused with 429 and Retry-After.",
+)
+@click.option(
+    "--latency-ms",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Extra delay added to every ARM request.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the fault generator (same seed, same faults).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log every request to stderr.")
+def serve(state_dir: Path, port: int, verbose: bool, **settings: Any) -> None:
+    """Run the emulator in the foreground until Ctrl-C; writes STATE_DIR/connection.json."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="emulator: %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    state_dir = usable_state_dir(state_dir)
+    _refuse_if_running(state_dir)
+    emulator = Emulator(state_dir, port=port, config=EmulatorConfig(**settings))
+    try:
+        asyncio.run(_serve(emulator))
+    except OSError as exc:
+        raise _serve_error(exc, port) from None
+    except sqlite3.DatabaseError as exc:
+        raise CliError(f"cannot open the state in {state_dir}: {exc}", EXIT_STATE) from None
+    click.echo("Emulator stopped.")
+
+
+async def _serve(emulator: Emulator) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    task = asyncio.create_task(emulator.serve_forever(stop))
+    if await _wait_until_serving(emulator, task):
+        _print_banner(emulator)
+    await task
+
+
+async def _wait_until_serving(emulator: Emulator, task: asyncio.Task[None]) -> bool:
+    """True once this process's connection.json exists (the port is bound)."""
+    while not task.done():
+        try:
+            if connection.load(emulator.connection_file).pid == os.getpid():
+                return True
+        except ValueError:
+            pass
+        await asyncio.sleep(0.02)
+    return False
+
+
+def _print_banner(emulator: Emulator) -> None:
+    conn = emulator.connection
+    ca = conn.ca_bundle
+    click.echo(f"Azure emulator listening on {conn.url}")
+    click.echo(f"  connection file: {emulator.connection_file}")
+    click.echo(f"  tenant {conn.tenant_id}, subscription {conn.subscription_id}")
+    click.echo(f"  principals: {', '.join(sorted(conn.principals))} (deployer is Owner)")
+    click.echo(f"Trust its CA: export REQUESTS_CA_BUNDLE={ca} SSL_CERT_FILE={ca}")
+    click.echo("Press Ctrl-C to stop.")
+    sys.stdout.flush()
+
+
+def _serve_error(exc: OSError, port: int) -> CliError:
+    if exc.errno == errno.EADDRINUSE:
+        return CliError(
+            f"port {port} is already in use (choose another with --port, or --port 0)", EXIT_SERVE
+        )
+    if exc.errno == errno.EACCES:
+        return CliError(f"not allowed to listen on port {port} (try a port above 1023)", EXIT_SERVE)
+    return CliError(f"cannot serve: {exc.strerror or exc}", EXIT_SERVE)
+
+
+def _refuse_if_running(state_dir: Path) -> None:
+    path = state_dir / connection.FILE_NAME
+    try:
+        current = connection.load(path)
+    except ValueError:
+        return
+    if current.pid != os.getpid() and _alive(current.pid):
+        raise CliError(
+            f"an emulator (pid {current.pid}) is already serving {state_dir} at {current.url}; "
+            f"stop it or use another --state-dir (delete {path} if that process is not ours)",
+            EXIT_SERVE,
+        )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
