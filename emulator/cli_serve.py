@@ -103,22 +103,14 @@ async def _serve(emulator: Emulator) -> None:
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    task = asyncio.create_task(emulator.serve_forever(stop))
-    if await _wait_until_serving(emulator, task):
+    ready = asyncio.Event()
+    task = asyncio.create_task(emulator.serve_forever(stop, ready))
+    ready_wait = asyncio.create_task(ready.wait())
+    await asyncio.wait({task, ready_wait}, return_when=asyncio.FIRST_COMPLETED)
+    ready_wait.cancel()
+    if ready.is_set():
         _print_banner(emulator)
-    await task
-
-
-async def _wait_until_serving(emulator: Emulator, task: asyncio.Task[None]) -> bool:
-    """True once this process's connection.json exists (the port is bound)."""
-    while not task.done():
-        try:
-            if connection.load(emulator.connection_file).pid == os.getpid():
-                return True
-        except ValueError:
-            pass
-        await asyncio.sleep(0.02)
-    return False
+    await task  # re-raises a start-up failure (port in use, bad state)
 
 
 def _print_banner(emulator: Emulator) -> None:

@@ -211,10 +211,15 @@ class Emulator:
             self._thread.join(timeout)
         self._finish()
 
-    async def serve_forever(self, stop: asyncio.Event) -> None:
-        """Serve on the current event loop until ``stop`` is set (``emulator serve``)."""
+    async def serve_forever(self, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
+        """Serve on the current event loop until ``stop`` is set (``emulator serve``).
+
+        ``ready`` is set once the port is bound and ``connection.json`` is written.
+        """
         self._prepare()
         await self._start_site()
+        if ready is not None:
+            ready.set()
         try:
             await stop.wait()
         finally:
