@@ -56,6 +56,8 @@ class EmulatorConfig:
     role_propagation_seconds: float = 0.0
     """How long a new role assignment stays invisible to the data plane."""
     token_lifetime_seconds: int = 3599
+    clock_offset_seconds: float = 0.0
+    """How far the emulator's clock runs ahead of the wall clock (``Emulator.advance_clock``)."""
     realtime_session_seconds: float = 1800.0
     """Maximum realtime session length (Azure: 30 minutes)."""
     throttle_rate: float = 0.0

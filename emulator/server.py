@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from emulator import admin, connection, errors, seed, tls
+from emulator import admin, clock, connection, errors, seed, tls
 from emulator.config import EmulatorConfig
 from emulator.entra import principals
 from emulator.entra import routes as entra_routes
@@ -94,7 +94,11 @@ class App:
                 await self._arm_preamble(ctx)
             elif service == "dataplane":
                 self._dataplane_preamble(ctx)
-            response = await route.handler(ctx)
+            clock_token = clock.bind(self.config.clock_offset_seconds)
+            try:
+                response = await route.handler(ctx)
+            finally:
+                clock.unbind(clock_token)
         except errors.ServiceError as exc:
             response = exc.response()
         except web.HTTPException:
@@ -275,6 +279,13 @@ class Emulator:
         """The request log (see ``/_admin/stats``)."""
         assert self.app is not None
         return self.app.stats.snapshot()
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the emulator's clock forward: in-flight operations and propagation delays
+        progress as if ``seconds`` had passed (tests step through lifecycles without waiting)."""
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        self.config.clock_offset_seconds += seconds
 
     def reset_stats(self) -> None:
         """Forget the request log."""

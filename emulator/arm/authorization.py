@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 from typing import Any
 
 from aiohttp import web
 
+from emulator import clock
 from emulator.arm import paging, rbac, replication, roles, scopes
 from emulator.arm.replication import is_replicated
 from emulator.entra import principals
@@ -283,7 +283,7 @@ def _role_definition(ctx: RequestContext, role_definition_id: str) -> roles.Role
 def _check_principal(ctx: RequestContext, principal_id: str, principal_type: str | None) -> None:
     """Entra lookup, skipped when ``principalType`` is given (as Azure does)."""
     record = principals.by_object_id(ctx.store, principal_id)
-    visible = record is not None and is_replicated(ctx.store, principal_id, time.time())
+    visible = record is not None and is_replicated(ctx.store, principal_id, clock.now())
     if principal_type is None and not visible:
         tenant = ctx.store.get_meta("tenant_id")
         raise bad_request(
@@ -373,7 +373,7 @@ def _assignment_doc(
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
+    return dt.datetime.fromtimestamp(clock.now(), dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def delete_assignments_under(store: Store, scope: str) -> int:

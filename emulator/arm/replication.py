@@ -4,10 +4,9 @@ when a principal is created and assigned a role at once)."""
 
 from __future__ import annotations
 
-import time
-
 from aiohttp import web
 
+from emulator import clock
 from emulator.entra import principals
 from emulator.errors import bad_request, not_found
 from emulator.http import RequestContext, Route, json_response
@@ -22,7 +21,7 @@ def set_replication_lag(
     """Make a principal invisible to role-assignment lookups for ``seconds`` (a new principal
     whose directory object has not replicated yet); ``PrincipalNotFound`` results unless the
     request sets ``principalType``."""
-    visible_at = (time.time() if now is None else now) + seconds
+    visible_at = (clock.now() if now is None else now) + seconds
     store.put(REPLICATION_KIND, object_id, {"visible_at": visible_at})
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 from typing import Any
 
+from emulator import clock
 from emulator.errors import ServiceError, bad_request
 from emulator.http import RequestContext
 from emulator.store import Store
@@ -20,8 +20,8 @@ RG_NAME = re.compile(r"^[-\w._()]{1,90}$")
 
 
 def now() -> float:
-    """Wall-clock seconds; every time-based state is computed from stored timestamps."""
-    return time.time()
+    """The emulator's clock; every time-based state is computed from stored timestamps."""
+    return clock.now()
 
 
 def iso(ts: float) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from emulator import clock
 from emulator.errors import ServiceError
 from emulator.http import RequestContext
 from emulator.realtime import handshake
@@ -77,7 +78,7 @@ class StoreDirectory:
         )
 
     def now(self) -> float:
-        return time.time()
+        return clock.now()
 
 
 async def serve_ga(ctx: RequestContext) -> web.StreamResponse:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import selectors
 import signal
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,15 +46,13 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     )
 
 
-def wait_for(predicate, timeout: float = DEADLINE, what: str = "condition"):
-    """Poll ``predicate`` until truthy, failing after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+def read_line(proc: subprocess.Popen, timeout: float = DEADLINE) -> str:
+    """The next line the process writes on stdout, waiting for it up to ``timeout`` seconds."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        if not selector.select(timeout):
+            raise AssertionError(f"no output from serve within {timeout} s")
+    return proc.stdout.readline().decode()
 
 
 class Served:
@@ -62,34 +60,30 @@ class Served:
 
     def __init__(self, args: list[str], cwd: Path, state_dir: Path) -> None:
         self.connection_file = state_dir / connection.FILE_NAME
+        self.banner = ""
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "emulator", "serve", *args],
             cwd=cwd,
             env=_env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            text=True,
+            bufsize=0,  # unbuffered bytes: what select() reports is what readline() gets
         )
 
     def ready(self) -> connection.Connection:
-        """Wait for this process's connection.json."""
-
-        def loaded():
-            if self.proc.poll() is not None:
-                raise AssertionError(f"serve exited early: {self.proc.communicate()}")
-            try:
-                conn = connection.load(self.connection_file)
-            except ValueError:
-                return None
-            return conn if conn.pid == self.proc.pid else None
-
-        return wait_for(loaded, what="connection.json")
+        """Wait until serve announces it is listening (it writes connection.json first)."""
+        self.banner = read_line(self.proc)
+        if "listening on" not in self.banner:
+            raise AssertionError(f"serve did not start: {self.banner!r} {self.proc.communicate()}")
+        conn = connection.load(self.connection_file)
+        assert conn.pid == self.proc.pid and conn.url in self.banner
+        return conn
 
     def stop(self, signum: int = signal.SIGINT) -> tuple[int, str, str]:
         """Send a signal and collect (exit code, stdout, stderr)."""
         self.proc.send_signal(signum)
         out, err = self.proc.communicate(timeout=DEADLINE)
-        return self.proc.returncode, out, err
+        return self.proc.returncode, self.banner + out.decode(), err.decode()
 
 
 @pytest.fixture

@@ -65,3 +65,14 @@ def test_requests_are_logged_at_info_without_query_or_credentials(
     lines = [r.getMessage() for r in caplog.records if r.name == "emulator"]
     assert any(line.startswith("arm GET /subscriptions/") and "-> 401" in line for line in lines)
     assert secret not in caplog.text
+
+
+def test_advance_clock_moves_only_forward_and_only_this_emulator(tmp_path: Path) -> None:
+    import pytest
+
+    with Emulator(tmp_path / "a") as a, Emulator(tmp_path / "b") as b:
+        a.advance_clock(90)
+        assert a.config.clock_offset_seconds == 90
+        assert b.config.clock_offset_seconds == 0
+        with pytest.raises(ValueError):
+            a.advance_clock(-1)

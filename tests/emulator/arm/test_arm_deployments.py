@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from arm_helpers import wait_until
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 from azure.mgmt.cognitiveservices.models import (
     Deployment,
@@ -70,15 +69,13 @@ def test_time_based_progress_without_polling(
     emulator: Emulator, make_account, make_deployment, cs
 ) -> None:
     make_account()
-    emulator.config.lro_seconds = 0.4
+    emulator.config.lro_seconds = 30
     first = make_deployment("rg1", "acct1", "rt", wait=False).result()
     assert first.properties.provisioning_state == "Creating"
-    state = wait_until(
-        lambda: (
-            cs.deployments.get("rg1", "acct1", "rt").properties.provisioning_state == "Succeeded"
-        )
-    )
-    assert state is True
+    emulator.advance_clock(29)
+    assert cs.deployments.get("rg1", "acct1", "rt").properties.provisioning_state == "Creating"
+    emulator.advance_clock(1)
+    assert cs.deployments.get("rg1", "acct1", "rt").properties.provisioning_state == "Succeeded"
 
 
 def test_request_conflict_while_deployment_in_flight(
