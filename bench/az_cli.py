@@ -27,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from emulator import Emulator, EmulatorConfig  # noqa: E402
+from emulator.api import Emulator, EmulatorConfig  # noqa: E402
 
 DEFAULT_VENV = Path(tempfile.gettempdir()) / "emulator-azcli-venv"
 OPENAI_USER = "Cognitive Services OpenAI User"
@@ -129,7 +129,7 @@ def prepare_account(emu: Emulator) -> str:
     from azure.mgmt.cognitiveservices.models import Account, AccountProperties, Sku
     from azure.mgmt.resource.resources import ResourceManagementClient
 
-    from emulator.sdk import client_options, credential
+    from emulator.api import sdk_client_options as client_options, sdk_credential as credential
 
     c = emu.connection
     cred = credential(c)
@@ -234,7 +234,7 @@ def main() -> int:
     az = find_or_install_az(args.venv)
     work = Path(tempfile.mkdtemp(prefix="az-bench-"))
     try:
-        with Emulator(work / "state", config=EmulatorConfig(lro_seconds=0.0)) as emu:
+        with Emulator(work / "state", config=EmulatorConfig(timing="instant")) as emu:
             started = time.perf_counter()
             account_id = prepare_account(emu)
             print(f"emulator at {emu.url}; account ready in {time.perf_counter() - started:.2f} s")

@@ -26,7 +26,7 @@ from click.testing import CliRunner
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from emulator import Emulator, EmulatorConfig  # noqa: E402
+from emulator.api import Emulator, EmulatorConfig  # noqa: E402
 from provision.cli import cli  # noqa: E402
 
 

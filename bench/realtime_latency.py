@@ -33,7 +33,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from emulator import Emulator, EmulatorConfig  # noqa: E402
+from emulator.api import Emulator, EmulatorConfig  # noqa: E402
 from emulator.realtime.speech.asr import Recognizer  # noqa: E402
 from emulator.realtime.speech.text import normalize_text  # noqa: E402
 
@@ -76,7 +76,7 @@ def provision(emu: Emulator) -> tuple[str, str]:
     from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
     from azure.mgmt.resource.resources import ResourceManagementClient
 
-    from emulator.sdk import client_options, credential
+    from emulator.api import sdk_client_options as client_options, sdk_credential as credential
 
     c = emu.connection
     cred = credential(c)
@@ -205,7 +205,7 @@ def main() -> None:
     recognizer = Recognizer()
     with (
         tempfile.TemporaryDirectory() as state,
-        Emulator(state_dir=Path(state) / "emu", config=EmulatorConfig(lro_seconds=0.0)) as emu,
+        Emulator(state_dir=Path(state) / "emu", config=EmulatorConfig(timing="instant")) as emu,
     ):
         base, key = provision(emu)
         url = f"{base}/openai/v1/realtime?model={DEPLOYMENT}"

@@ -113,14 +113,14 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=120.0)
     args = parser.parse_args()
 
-    from emulator import Emulator, EmulatorConfig
+    from emulator.api import Emulator, EmulatorConfig
 
     with tempfile.TemporaryDirectory() as tmp:
         env_dir = Path(tmp) / "environments"
         env_dir.mkdir()
         write_env(env_dir, args.deployments)
         state = Path(tmp) / "emu"
-        with Emulator(state_dir=state, port=0, config=EmulatorConfig(lro_seconds=0.0)):
+        with Emulator(state_dir=state, port=0, config=EmulatorConfig(timing="instant")):
             os.environ["PROVISION_EMULATOR_STATE"] = str(state)
             provision_up(env_dir)
             counts = [c for c in (1, 2, 4, 8, 16) if c <= args.deployments]

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import ssl
-import urllib.error
-import urllib.request
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +16,7 @@ from typing import Any
 import click
 
 from emulator import connection, seed
+from emulator.admin_client import AdminError, admin_client
 from emulator.arm import rbac, replication
 from emulator.cli_common import (
     DEFAULT_STATE_DIR,
@@ -232,36 +230,19 @@ def _parse_assignment(item: str) -> tuple[str, Any]:
 def _admin(
     state_dir: Path, connection_file: Path | None, method: str, path: str, body: Any = None
 ) -> Any:
-    """Call the admin endpoint of the emulator named by the connection file."""
+    """Call the admin endpoint of the emulator named by the connection file, with its key."""
     file = connection_file or state_dir / connection.FILE_NAME
     try:
         conn = connection.load(file)
     except ValueError:
         raise CliError(
-            f"no running emulator: cannot read {file} (start one with 'emulator serve')",
+            f"no running emulator: cannot read {file} (start one with 'realtime-emulator serve')",
             EXIT_UNREACHABLE,
         ) from None
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(conn.url + path, data=data, method=method)
-    request.add_header("Content-Type", "application/json")
     try:
-        context = ssl.create_default_context(cafile=str(conn.ca_bundle))
-        with urllib.request.urlopen(request, context=context, timeout=10) as response:  # noqa: S310
-            return json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        raise CliError(_error_text(exc), EXIT_REJECTED) from None
-    except (OSError, ssl.SSLError) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        message = f"cannot reach the emulator at {conn.url}: {reason}"
-        raise CliError(message, EXIT_UNREACHABLE) from None
-
-
-def _error_text(exc: urllib.error.HTTPError) -> str:
-    try:
-        error = json.loads(exc.read())["error"]
-        return f"{error['code']}: {error['message']}"
-    except (ValueError, KeyError, TypeError):
-        return f"HTTP {exc.code}"
+        return admin_client(conn).request(method, path, body)
+    except AdminError as exc:
+        raise CliError(str(exc), EXIT_UNREACHABLE if exc.status == 0 else EXIT_REJECTED) from None
 
 
 # -- entry point ---------------------------------------------------------------------------------

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, Literal, get_args
+
+TimingProfile = Literal["realistic", "instant"]
+"""``realistic``: writes take about 2 s on the emulator clock (the account stays locked, so
+concurrent writes meet ``RequestConflict``) and new role assignments reach the data plane after
+about 5 s, as on Azure. ``instant``: everything at once (unit tests)."""
+
+TIMING_PROFILES: dict[str, dict[str, float]] = {
+    "realistic": {"lro_seconds": 2.0, "role_propagation_seconds": 5.0},
+    "instant": {"lro_seconds": 0.0, "role_propagation_seconds": 0.0},
+}
+_FROM_PROFILE = -1.0  # a timing field left unset takes its value from ``timing``
 
 
 @dataclass
@@ -49,11 +60,14 @@ class EmulatorConfig:
     ARM requests and realtime handshakes alike; Entra and ``/_admin`` are never faulted.
     """
 
-    lro_seconds: float = 0.0
-    """How long accounts, deployments and deletions stay in progress (by wall time)."""
+    timing: str = "instant"
+    """The timing profile (``TimingProfile``) that fills ``lro_seconds`` and
+    ``role_propagation_seconds`` when they are not given."""
+    lro_seconds: float = _FROM_PROFILE
+    """How long accounts, deployments and deletions stay in progress (emulator clock)."""
     retry_after: int = 1
     """``Retry-After`` on long-running operations; >= 1 so SDKs never fall back to 30 s polls."""
-    role_propagation_seconds: float = 0.0
+    role_propagation_seconds: float = _FROM_PROFILE
     """How long a new role assignment stays invisible to the data plane."""
     token_lifetime_seconds: int = 3599
     clock_offset_seconds: float = 0.0
@@ -69,6 +83,13 @@ class EmulatorConfig:
     faults: list[FaultRule] = field(default_factory=list)
     page_size: int = 50
     """Items per page of ARM list operations; longer lists continue through ``nextLink``."""
+
+    def __post_init__(self) -> None:
+        if self.timing not in TIMING_PROFILES:
+            raise ValueError(f"timing must be one of {', '.join(get_args(TimingProfile))}")
+        for name, value in TIMING_PROFILES[self.timing].items():
+            if getattr(self, name) < 0:
+                setattr(self, name, value)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready copy."""
@@ -87,8 +108,14 @@ class EmulatorConfig:
                 raise ValueError(f"unknown setting '{name}'")
             if name == "faults":
                 checked[name] = _check_faults(value)
+            elif name == "timing":
+                checked[name] = _check_timing(value)
             else:
                 checked[name] = _check_number(name, getattr(self, name), value)
+        if "timing" in checked:
+            # a new profile resets the timings it governs, unless the same update sets them
+            for name, value in TIMING_PROFILES[checked["timing"]].items():
+                checked.setdefault(name, value)
         for name, value in checked.items():
             setattr(self, name, value)
         if "seed" in checked:
@@ -103,6 +130,12 @@ class EmulatorConfig:
     @seed_generation.setter
     def seed_generation(self, value: int) -> None:
         self.__dict__["_seed_generation"] = value
+
+
+def _check_timing(value: Any) -> str:
+    if value not in TIMING_PROFILES:
+        raise ValueError(f"'timing' must be one of {', '.join(get_args(TimingProfile))}")
+    return str(value)
 
 
 def _check_number(name: str, current: Any, value: Any) -> Any:

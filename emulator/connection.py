@@ -42,6 +42,8 @@ class Connection:
     port: int
     pid: int
     principals: dict[str, Principal] = field(default_factory=dict)
+    admin_key: str = field(default="", repr=False)
+    """Bearer credential of the ``/_admin`` API (new on every start; the file is 0600)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (includes secrets: the file is written 0600)."""
@@ -64,6 +66,7 @@ class Connection:
                 }
                 for name, p in self.principals.items()
             },
+            "admin_key": self.admin_key,
         }
 
 
@@ -85,6 +88,7 @@ def load(path: Path) -> Connection:
             port=int(raw["port"]),
             pid=int(raw["pid"]),
             principals=principals,
+            admin_key=str(raw.get("admin_key", "")),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{path}: not a valid emulator connection file ({exc})") from None

@@ -7,8 +7,10 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import os
+import secrets
 import threading
 import traceback
 import uuid
@@ -18,7 +20,9 @@ from typing import Any
 from aiohttp import web
 
 from emulator import admin, clock, connection, errors, seed, tls
+from emulator.admin_client import AdminClient
 from emulator.config import EmulatorConfig
+from emulator.connection import Principal
 from emulator.entra import principals
 from emulator.entra import routes as entra_routes
 from emulator.entra.tokens import TokenError, TokenService
@@ -36,9 +40,18 @@ STATE_DB = "state.sqlite"
 def all_routes() -> list[Route]:
     """Every service's URL table, in match order."""
     from emulator.arm import urls as arm_urls
+    from emulator.cloud import metadata as cloud_routes
+    from emulator.graph import routes as graph_routes
     from emulator.realtime import urls as realtime_urls
 
-    return [*admin.ROUTES, *entra_routes.ROUTES, *realtime_urls.ROUTES, *arm_urls.ROUTES]
+    return [
+        *admin.ROUTES,
+        *entra_routes.ROUTES,
+        *cloud_routes.ROUTES,
+        *graph_routes.ROUTES,
+        *realtime_urls.ROUTES,
+        *arm_urls.ROUTES,
+    ]
 
 
 class App:
@@ -54,6 +67,8 @@ class App:
         self.faults = Faults(config)
         self.stats = RequestStats()
         self.routes = all_routes()
+        # The admin API can mint Owner tokens: only holders of connection.json (0600) may call it.
+        self.admin_key = secrets.token_urlsafe(32)
         self.services: dict[str, Any] = {
             "tokens": self.tokens,
             "faults": self.faults,
@@ -94,6 +109,8 @@ class App:
                 await self._arm_preamble(ctx)
             elif service == "dataplane":
                 self._dataplane_preamble(ctx)
+            elif service == "admin":
+                self._admin_preamble(ctx)
             clock_token = clock.bind(self.config.clock_offset_seconds)
             try:
                 response = await route.handler(ctx)
@@ -131,6 +148,18 @@ class App:
         fault = self.faults.dataplane_fault(ctx.request.method, ctx.path)
         if fault is not None:
             raise fault
+
+    def _admin_preamble(self, ctx: RequestContext) -> None:
+        scheme, _, key = ctx.request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            key.strip().encode(), self.admin_key.encode()
+        ):
+            raise errors.ServiceError(
+                401,
+                "AdminAuthenticationRequired",
+                "The admin API needs 'Authorization: Bearer <admin_key>' with the admin_key "
+                "of this emulator's connection.json.",
+            )
 
     def _authenticate(self, ctx: RequestContext) -> principals.PrincipalRecord:
         header = ctx.request.headers.get("Authorization", "")
@@ -273,7 +302,19 @@ class Emulator:
             port=self.port,
             pid=os.getpid(),
             principals=seeded,
+            admin_key=self.app.admin_key,
         )
+
+    @property
+    def admin(self) -> AdminClient:
+        """An authenticated caller of this emulator's ``/_admin`` API."""
+        return AdminClient(self.connection)
+
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """Headers that authenticate a hand-made ``/_admin`` request (tests)."""
+        assert self.app is not None, "start the emulator first"
+        return {"Authorization": f"Bearer {self.app.admin_key}"}
 
     def stats(self) -> dict[str, Any]:
         """The request log (see ``/_admin/stats``)."""
@@ -292,7 +333,7 @@ class Emulator:
         assert self.app is not None
         self.app.stats.reset()
 
-    def add_principal(self, name: str) -> connection.Principal:
+    def add_principal(self, name: str) -> Principal:
         """Register a new service principal (no roles)."""
         assert self.app is not None
         record = principals.add(self.app.store, name)
@@ -342,7 +383,8 @@ class Emulator:
         )
         await self._runner.setup()
         site = await self._bind(self._preferred_port())
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+        server = site._server  # aiohttp keeps the asyncio.Server private; it has the sockets
+        sockets = server.sockets if isinstance(server, asyncio.Server) else []
         self.port = sockets[0].getsockname()[1]
         self.app.store.set_meta("last_port", self.port)
         connection.write(self.connection_file, self.connection)

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from emulator import Emulator, EmulatorConfig
+from emulator.api import Emulator, EmulatorConfig
 
 
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[Emulator]:
     """A running emulator with instant operations and its own state directory."""
-    with Emulator(state_dir=tmp_path / "emu", config=EmulatorConfig(lro_seconds=0.0)) as emu:
+    with Emulator(state_dir=tmp_path / "emu", config=EmulatorConfig(timing="instant")) as emu:
         yield emu
 
 

@@ -50,8 +50,9 @@ def start(
     began = now()
     rule = ctx.services["faults"].lro_fault(ctx.request.method, ctx.path)
     error = None if rule is None else {"code": rule.code, "message": rule.message}
-    summary = {
-        "id": str(uuid.uuid4()),
+    operation_id = str(uuid.uuid4())
+    summary: dict[str, Any] = {
+        "id": operation_id,
         "kind": kind,
         "start": began,
         "end": began + ctx.config.lro_seconds,
@@ -66,7 +67,7 @@ def start(
         "resourceId": resource_id,
         "resourceType": resource_type,
     }
-    ctx.store.put(KIND, summary["id"], record)
+    ctx.store.put(KIND, operation_id, record)
     return summary
 
 

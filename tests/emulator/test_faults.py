@@ -153,7 +153,11 @@ def test_same_seed_same_faults(make_emulator) -> None:
     # Reseeding a running emulator through /_admin/config restarts the same sequence.
     late = make_emulator()
     response = requests.patch(
-        f"{late.url}/_admin/config", json=settings, verify=str(late.ca_path), timeout=TIMEOUT
+        f"{late.url}/_admin/config",
+        json=settings,
+        verify=str(late.ca_path),
+        headers=late.admin_headers,
+        timeout=TIMEOUT,
     )
     assert response.status_code == 200 and response.json()["seed"] == 42
     assert _raw_sequence(late) == first
@@ -256,7 +260,11 @@ def test_lro_rule_fails_the_long_running_operation(emulator: Emulator) -> None:
 def test_admin_config_rejects_bad_settings(emulator: Emulator, body: dict, fragment: str) -> None:
     before = emulator.config.to_dict()
     response = requests.patch(
-        f"{emulator.url}/_admin/config", json=body, verify=str(emulator.ca_path), timeout=TIMEOUT
+        f"{emulator.url}/_admin/config",
+        json=body,
+        verify=str(emulator.ca_path),
+        headers=emulator.admin_headers,
+        timeout=TIMEOUT,
     )
     assert response.status_code == 400
     error = response.json()["error"]
@@ -269,7 +277,7 @@ def test_admin_config_rejects_malformed_json(emulator: Emulator) -> None:
         f"{emulator.url}/_admin/config",
         data=b"{not json",
         verify=str(emulator.ca_path),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **emulator.admin_headers},
         timeout=TIMEOUT,
     )
     assert response.status_code == 400
@@ -280,6 +288,9 @@ def test_admin_requests_are_never_faulted(make_emulator) -> None:
     emu = make_emulator(throttle_rate=1.0, error_rate=1.0)
     for _ in range(5):
         response = requests.get(
-            f"{emu.url}/_admin/config", verify=str(emu.ca_path), timeout=TIMEOUT
+            f"{emu.url}/_admin/config",
+            verify=str(emu.ca_path),
+            headers=emu.admin_headers,
+            timeout=TIMEOUT,
         )
         assert response.status_code == 200

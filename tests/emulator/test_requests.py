@@ -22,7 +22,7 @@ _SESSION = requests.Session()  # connection reuse keeps the sweeps fast
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     """One emulator for the module (with resource group rg1): these tests only probe."""
     state = tmp_path_factory.mktemp("requests") / "emu"
-    with Emulator(state_dir=state, config=EmulatorConfig(lro_seconds=0.0)) as emu:
+    with Emulator(state_dir=state, config=EmulatorConfig(timing="instant")) as emu:
         # the scope the role-assignment probes use must exist (else 404 ResourceGroupNotFound)
         made = call(emu, "PUT", f"{_sub(emu)}/resourceGroups/rg1", {"location": "eastus2"})
         assert made.status_code == 201, made.text

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from e2e_helpers import Project
 
-from emulator import Emulator
+from emulator.api import Emulator
 
 
 @pytest.fixture

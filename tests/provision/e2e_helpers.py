@@ -13,7 +13,7 @@ from typing import Any
 import requests
 from click.testing import CliRunner, Result
 
-from emulator import Emulator
+from emulator.api import Emulator
 from provision.backends.azure import AzureBackend, emulator_backend
 from provision.cli import cli
 
@@ -58,7 +58,12 @@ class Project:
 
     def admin(self, method: str, path: str, body: dict[str, Any]) -> None:
         response = requests.request(
-            method, self.emu.url + path, json=body, verify=str(self.emu.ca_path), timeout=30
+            method,
+            self.emu.url + path,
+            json=body,
+            verify=str(self.emu.ca_path),
+            headers=self.emu.admin_headers,
+            timeout=30,
         )
         assert response.ok, response.text
 

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 from e2e_helpers import ACCOUNT, RG, ROOT, Project
 
-from emulator import FaultRule
+from emulator.api import FaultRule
 from provision.cli import cli
 
 COMMANDS = ["validate", "plan", "up", "status", "outputs", "down"]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from e2e_helpers import ACCOUNT, DEPLOYMENTS, RG, Project
 
-from emulator import FaultRule
+from emulator.api import FaultRule
 from provision.model import AccountSpec, DeploymentSpec
 
 

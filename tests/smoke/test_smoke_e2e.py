@@ -63,7 +63,11 @@ def smoke(env_dir: Path, *args: str, wait: float = 0):
 def admin(emulator, what: str, body: dict) -> dict:
     """PATCH an emulator admin hook (``deployments``, ``config``) over its TLS endpoint."""
     response = requests.patch(
-        f"{emulator.url}/_admin/{what}", json=body, verify=str(emulator.ca_path), timeout=10
+        f"{emulator.url}/_admin/{what}",
+        json=body,
+        verify=str(emulator.ca_path),
+        headers=emulator.admin_headers,
+        timeout=10,
     )
     assert response.status_code == 200, response.text
     return response.json()

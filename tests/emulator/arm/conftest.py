@@ -138,6 +138,8 @@ class Raw:
         headers = {"Content-Type": "application/json"}
         if auth:
             headers["Authorization"] = f"Bearer {self.token}"
+        elif api_version is None and path.startswith("/_admin"):
+            headers.update(self.emu.admin_headers)
         request = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, context=self.ssl) as resp:  # noqa: S310

@@ -143,5 +143,8 @@ def test_deployment_and_role_assignment_bodies(arm: Arm) -> None:
     config = {"faults": [{"match": "x", "times": 1}], "seed": 1, "page_size": 5}
     bodies = [json.dumps(m).encode() for m in mutations(config)] + NOT_OBJECTS
     url = arm.emu.url + "/_admin/config"
-    statuses = {arm.http.patch(url, data=b, verify=arm.verify).status_code for b in bodies}
+    headers = arm.emu.admin_headers
+    statuses = {
+        arm.http.patch(url, data=b, verify=arm.verify, headers=headers).status_code for b in bodies
+    }
     assert max(statuses) < 500

@@ -19,7 +19,7 @@ from emulator import Emulator, EmulatorConfig
 def rt_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     """A running emulator (same settings as the shared ``emulator`` fixture), per module."""
     state: Path = tmp_path_factory.mktemp("rt") / "emu"
-    with Emulator(state_dir=state, config=EmulatorConfig(lro_seconds=0.0)) as emu:
+    with Emulator(state_dir=state, config=EmulatorConfig(timing="instant")) as emu:
         yield emu
 
 

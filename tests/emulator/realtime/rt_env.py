@@ -128,7 +128,7 @@ def admin(emu: Emulator, method: str, path: str, body: dict[str, Any]) -> Any:
         emu.url + path,
         data=json.dumps(body).encode(),
         method=method,
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **emu.admin_headers},
     )
     with urllib.request.urlopen(req, context=ssl_context(emu), timeout=10) as resp:
         return json.loads(resp.read() or b"null")
