@@ -4,13 +4,32 @@ progress reporter (stderr)."""
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from provision.apply import ApplyResult, Event
 from provision.changes import Change, Plan
 from provision.errors import ApplyError, PreflightError, ProvisionError
-from provision.preflight import PreflightFailure
-from provision.readiness import CheckResult, ReadinessReport
+from provision.progress import Progress
+
+if TYPE_CHECKING:  # annotations only: importing readiness pulls in smoke and asyncio
+    from provision.apply import ApplyResult
+    from provision.preflight import PreflightFailure
+    from provision.readiness import ReadinessReport
+
+__all__ = [
+    "Progress",
+    "apply_error_text",
+    "destructive_text",
+    "drift_text",
+    "error_text",
+    "is_interactive",
+    "lifecycle_text",
+    "outputs_text",
+    "plan_text",
+    "preflight_text",
+    "readiness_text",
+    "result_text",
+    "up_text",
+]
 
 _SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "no-op": "="}
 
@@ -118,54 +137,14 @@ def apply_error_text(exc: ApplyError) -> str:
 
 
 def outputs_text(data: dict[str, Any]) -> str:
-    lines = [
-        f"environment: {data['environment']} ({data['target']})",
-        f"account:     {data['account']} in {data['resource_group']} ({data['location']})",
-        f"endpoint:    {data['endpoint'] or '(not provisioned)'}",
-        "deployments:",
-    ]
-    for d in data["deployments"]:
-        url = d["realtime_url"] or "(not provisioned)"
-        lines.append(f"  {d['name']:<32} {d['dialect']:<8} {url}")
-    return "\n".join(lines)
+    from provision.outputs import table_text
+
+    return table_text(data)
 
 
-class Progress:
-    """Prints apply events to stderr with rich (plain text when stderr is not a terminal)."""
-
-    def __init__(self, quiet: bool = False) -> None:
-        from rich.console import Console
-
-        self.quiet = quiet
-        self.console = Console(stderr=True, highlight=False, soft_wrap=True)
-
-    def step(self, message: str) -> None:
-        if not self.quiet:
-            from rich.markup import escape
-
-            self.console.print(f"[dim]»[/dim] {escape(message)}", markup=True)
-
-    def check(self, environment: str, result: CheckResult) -> None:
-        """One finished readiness check."""
-        if self.quiet:
-            return
-        from rich.markup import escape
-
-        color, label = ("green", "✓") if result.ready else ("red", "✗")
-        text = escape(f"[{environment}] readiness {result.line()}")
-        self.console.print(f"[{color}]{label}[/{color}] {text}", markup=True)
-
-    def __call__(self, event: Event) -> None:
-        if self.quiet:
-            return
-        style = {"start": "cyan", "done": "green", "retry": "yellow", "wait": "dim", "note": "dim"}
-        label = {"start": "…", "done": "✓", "retry": "↻", "wait": "⋯", "note": "i"}[event.phase]
-        detail = f" ({event.detail})" if event.detail else ""
-        from rich.markup import escape
-
-        color = style[event.phase]
-        text = escape(f"[{event.environment}] {event.change.describe()}{detail}")
-        self.console.print(f"[{color}]{label}[/{color}] {text}", markup=True)
+def lifecycle_text(warnings: list[Any]) -> str:
+    """One ``warning: ...`` line per lifecycle warning (empty when there are none)."""
+    return "\n".join(w.line() for w in warnings)
 
 
 def is_interactive() -> bool:
