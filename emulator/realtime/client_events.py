@@ -1,11 +1,9 @@
-"""What clients may send (one validator per client event type) and the speech jobs a session
-asks its transport to run."""
+"""What clients may send: one validator per client event type (the handlers are in
+``session.RealtimeSession``'s table)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from emulator.realtime import params as p
+from emulator.realtime import validation as p
 
 _EVENT_ID = p.nullable(p.string)
 CLIENT_EVENTS: dict[str, p.Validator] = {
@@ -46,26 +44,3 @@ CLIENT_EVENTS: dict[str, p.Validator] = {
     "response.cancel": p.obj({"type": p.string, "event_id": _EVENT_ID, "response_id": p.string}),
     "output_audio_buffer.clear": p.obj({"type": p.string, "event_id": _EVENT_ID}),
 }
-
-
-@dataclass(frozen=True)
-class Transcribe:
-    """Recognise a committed user audio item."""
-
-    id: str
-    item_id: str
-    pcm: bytes
-    emit_events: bool
-
-
-@dataclass(frozen=True)
-class Synthesize:
-    """Speak a response's reply text."""
-
-    id: str
-    response_id: str
-    text: str
-    voice: str
-
-
-Job = Transcribe | Synthesize

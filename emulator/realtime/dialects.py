@@ -11,7 +11,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.realtime import schemas
+from emulator.realtime import session_schemas as schemas
 
 DEFAULT_INSTRUCTIONS = (
     "You are a helpful, witty, and friendly AI. Your voice and personality should be warm "

@@ -1,31 +1,36 @@
-"""The emulator's server-side realtime session: a sans-I/O state machine, one per WebSocket.
+"""The emulator's server-side realtime session: a sans-I/O core, one per connection.
 
-Feed client frames with ``receive_text``; then send ``events_to_send()`` in order, run
-``jobs_to_run()`` (ASR/TTS, blocking: off the event loop) and report each result with
-``job_done``; while ``streaming`` is true, pull ``stream_step()`` batches at the pace you
-want. Nothing here touches sockets, threads or clocks (``now`` is passed in).
+Feed client events with ``receive_text`` (a WebSocket text frame or a WebRTC data-channel
+message) and microphone audio with ``receive_pcm`` (WebRTC); then send ``events_to_send()``
+in order, play ``audio_to_play()`` (``media="track"`` only), run ``jobs_to_run()`` (ASR/TTS,
+blocking: off the event loop) and report each result with ``job_done``; while ``streaming``
+is true, pull ``stream_step()`` batches at the pace you want. Nothing here touches sockets,
+threads or clocks (``now`` is passed in); ``session_runner.SessionRunner`` does that.
 
-The session is layered by responsibility: ``session_state`` (shared state and queues),
-``response_control`` (responses), ``audio_turns`` (input audio and VAD turns) and this module
-(client event dispatch, session configuration, conversation items).
+The session is composed of parts, each owning the state it changes: ``SessionConfig`` (the
+session object), ``InputAudio`` (buffer, VAD turns, transcripts), ``ConversationItems``
+(items), ``ResponseControl`` (the active response) and the ``Outbox`` they all write to.
+``_handlers`` is the one table from client event type to the method that handles it.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Literal
 
-from emulator.realtime import params as p
-from emulator.realtime.audio_turns import AudioTurns
-from emulator.realtime.client_events import CLIENT_EVENTS, Job, Synthesize, Transcribe
-from emulator.realtime.ids import event, new_id
-from emulator.realtime.items import parse_client_item
-from emulator.realtime.session_state import (
-    MAX_APPEND_BASE64,
-    MIN_COMMIT_MS,
-    PCM_BYTES_PER_MS,
-    SESSION_SECONDS,
-)
+from emulator.realtime import validation as p
+from emulator.realtime.client_events import CLIENT_EVENTS
+from emulator.realtime.conversation import Conversation
+from emulator.realtime.conversation_items import ConversationItems
+from emulator.realtime.handshake import SessionTarget
+from emulator.realtime.ids import event
+from emulator.realtime.input_audio import MAX_APPEND_BASE64, MIN_COMMIT_MS, InputAudio
+from emulator.realtime.outbox import Outbox
+from emulator.realtime.response_control import PCM_BYTES_PER_MS, ResponseControl
+from emulator.realtime.session_config import SessionConfig
+from emulator.realtime.speech_jobs import Job, Synthesize, Transcribe
+from emulator.realtime.speech_protocol import Speech
 
 __all__ = [
     "MAX_APPEND_BASE64",
@@ -33,13 +38,16 @@ __all__ = [
     "PCM_BYTES_PER_MS",
     "SESSION_SECONDS",
     "Job",
+    "Media",
     "RealtimeSession",
     "Synthesize",
     "Transcribe",
 ]
 
-
+SESSION_SECONDS = 30 * 60  # Azure's maximum session length
 MAX_DEPTH = 64  # nesting deeper than any real event (the emulator's own limit)
+Media = Literal["events", "track"]
+Handler = Callable[[dict[str, Any]], None]
 
 
 def parse_event(raw: str) -> Any:
@@ -70,70 +78,122 @@ def parse_event(raw: str) -> Any:
     return message
 
 
-class RealtimeSession(AudioTurns):
-    """One realtime conversation in the target's dialect."""
+class RealtimeSession:
+    """One realtime conversation in the target's dialect.
 
-    # -- the caller's side ------------------------------------------------------------------
-    def job_done(self, job: Job, result: Any) -> None:
-        """Report a finished job: transcript text, or synthesised PCM16 24 kHz."""
-        if isinstance(job, Transcribe):
-            self._transcribed(job, str(result))
-        else:
-            self._synthesized(job, result)
+    ``media="track"`` (WebRTC): reply audio is queued as PCM16 24 kHz for ``audio_to_play``
+    rather than sent as audio delta events, and the ``output_audio_buffer.*`` events apply.
+    ``session_config``: a ``session`` object given before the session starts (a WebRTC call or
+    client secret), validated as ``session.update`` validates it (raises ``ParamError``).
+    """
 
-    def job_failed(self, job: Job, message: str) -> None:
-        """Report a job that raised: transcription failure event, or a failed response."""
-        if isinstance(job, Transcribe):
-            self._transcription_failed(job, message)
-        else:
-            self._synthesis_failed(job)
-
-    def expire(self) -> None:
-        """The 30-minute limit: cancel what runs, send ``session_expired``, stop serving."""
-        if self.closed:
-            return
-        self._cancel_active("client_cancelled")
-        self._error(
-            "session_expired", "Your session hit the maximum duration of 30 minutes.", None, None
+    def __init__(
+        self,
+        target: SessionTarget,
+        speech: Speech,
+        *,
+        now: float,
+        session_seconds: float = SESSION_SECONDS,
+        media: Media = "events",
+        session_config: dict[str, Any] | None = None,
+    ) -> None:
+        self.target = target
+        self.dialect = target.dialect
+        self.speech = speech
+        self.media = media
+        self.expires_at = int(now + session_seconds)
+        self.closed = False
+        self.outbox = Outbox()
+        self.conversation = Conversation()
+        self.settings = SessionConfig(
+            self.dialect,
+            target.model,
+            self.expires_at,
+            self.outbox,
+            voice_locked=lambda: self.responses.spoken,
+            on_turn_detection_changed=lambda: self.input_audio.turn_detection_changed(),
         )
-        self.closed = True
+        self.items = ConversationItems(self.settings, self.conversation, self.outbox, speech)
+        self.responses = ResponseControl(
+            self.settings, self.conversation, self.outbox, speech, track_audio=media == "track"
+        )
+        self.input_audio = InputAudio(
+            self.settings, self.items, self.responses, self.outbox, speech
+        )
+        self._handlers = self._handler_table()
+        if session_config is not None:
+            self.settings.preset(session_config)
+        self.settings.announce()
 
+    def _handler_table(self) -> dict[str, Handler]:
+        """Client event type -> handler (``CLIENT_EVENTS`` validates the body first)."""
+        return {
+            "session.update": self.settings.update,
+            "input_audio_buffer.append": self.input_audio.append,
+            "input_audio_buffer.commit": self.input_audio.commit,
+            "input_audio_buffer.clear": self.input_audio.clear,
+            "conversation.item.create": self.items.create,
+            "conversation.item.retrieve": self.items.retrieve,
+            "conversation.item.delete": self.items.delete,
+            "conversation.item.truncate": self.items.truncate,
+            "response.create": self.responses.create,
+            "response.cancel": self.responses.cancel,
+            "output_audio_buffer.clear": self.responses.clear_output_audio,
+        }
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The session object as the client last saw it."""
+        return self.settings.current
+
+    # -- input ----------------------------------------------------------------------------------
     def receive_text(self, raw: str) -> None:
-        """Handle one client text frame; problems become ``error`` events (session stays open)."""
+        """Handle one client event frame; problems become ``error`` events (session stays open)."""
         if self.closed:
             return
         try:
             message = parse_event(raw)
         except ValueError as exc:
-            self._error(
-                "invalid_json",
-                f"We could not parse the JSON body of your request. ({exc}).",
-                None,
-                None,
+            self.outbox.error(
+                "invalid_json", f"We could not parse the JSON body of your request. ({exc}).", None
             )
             return
         if not isinstance(message, dict):
-            self._error("invalid_event", "Event must be a JSON object.", None, None)
+            self.outbox.error("invalid_event", "Event must be a JSON object.", None)
             return
         client_id = message.get("event_id") if isinstance(message.get("event_id"), str) else None
         kind = message.get("type")
         if kind is None:
-            self._error("invalid_event", "The 'type' field is missing.", None, client_id)
+            self.outbox.error("invalid_event", "The 'type' field is missing.", None, client_id)
             return
         try:
-            p.string(kind, "type")
-            validator = CLIENT_EVENTS.get(kind)
-            if validator is None:
-                p.one_of(*CLIENT_EVENTS)(kind, "type")
-                return
-            body = validator(message, "")
-            getattr(self, "_on_" + kind.replace(".", "_"))(body)
+            self._dispatch(kind, message)
         except p.ParamError as exc:
-            self._error(exc.code, exc.message, exc.param, client_id)
+            self.outbox.error(exc.code, exc.message, exc.param, client_id)
+
+    def _dispatch(self, kind: Any, message: dict[str, Any]) -> None:
+        p.string(kind, "type")
+        validator, handler = CLIENT_EVENTS.get(kind), self._handlers.get(kind)
+        if validator is None or handler is None:
+            p.one_of(*CLIENT_EVENTS)(kind, "type")
+            return
+        handler(validator(message, ""))
+
+    def receive_pcm(self, pcm: bytes) -> None:
+        """Microphone audio as PCM16 24 kHz mono (a WebRTC track), through the same buffer and
+        VAD as ``input_audio_buffer.append``."""
+        if not self.closed:
+            self.input_audio.receive_pcm(pcm)
+
+    def receive_binary(self) -> None:
+        """Binary frames are not part of the protocol."""
+        self.outbox.error(
+            "invalid_event", "Binary frames are not supported; send JSON text frames.", None
+        )
 
     def internal_error(self) -> None:
         """A client event hit a bug in the emulator: say so, and keep the session open."""
-        self._emit(
+        self.outbox.emit(
             event(
                 "error",
                 error={
@@ -146,91 +206,61 @@ class RealtimeSession(AudioTurns):
             )
         )
 
-    def receive_binary(self) -> None:
-        """Binary frames are not part of the protocol."""
-        self._error(
-            "invalid_event", "Binary frames are not supported; send JSON text frames.", None, None
+    def expire(self) -> None:
+        """The 30-minute limit: cancel what runs, send ``session_expired``, stop serving."""
+        if self.closed:
+            return
+        self.responses.cancel_active("client_cancelled")
+        self.outbox.error(
+            "session_expired", "Your session hit the maximum duration of 30 minutes.", None
         )
+        self.closed = True
 
-    # -- client events ------------------------------------------------------------------------
-    def _on_session_update(self, body: dict[str, Any]) -> None:
-        patch = self.dialect.validate_update(body["session"])
-        merged = self.dialect.merge(self.config, patch)
-        if self._spoken and self._voice(merged) != self._voice(self.config):
-            param = "session.audio.output.voice" if self.dialect.name == "ga" else "session.voice"
-            raise p.ParamError(
-                "cannot_update_voice",
-                "Cannot update a conversation's voice if assistant audio is present.",
-                param,
-            )
-        if self.dialect.turn_detection(merged) != self.dialect.turn_detection(self.config):
-            self._vad = None
-        self.config = merged
-        self._emit(event("session.updated", session=self.config))
+    # -- output ---------------------------------------------------------------------------------
+    def events_to_send(self) -> list[dict[str, Any]]:
+        """Server events produced since the last call, in order."""
+        return self.outbox.take_events()
 
-    def _on_conversation_item_create(self, body: dict[str, Any]) -> None:
-        fmt = self.dialect.input_format(self.config)
-        item = parse_client_item(
-            body["item"], self.dialect, lambda raw: self.speech.decode(fmt, raw)
-        )
-        if self.conversation.find(item.id) is not None:
-            raise p.ParamError(
-                "item_create_duplicate_item_id",
-                f"Item with id '{item.id}' already exists.",
-                "item.id",
-            )
-        previous = self.conversation.insert(item, body.get("previous_item_id"))
-        self._announce_item(item, previous)
-        for part in item.parts:
-            if part.kind == "audio" and part.transcript is None:
-                self._jobs.append(
-                    Transcribe(
-                        new_id("job"),
-                        item.id,
-                        part.audio or b"",
-                        self.dialect.transcription(self.config) is not None,
-                    )
-                )
+    def jobs_to_run(self) -> list[Job]:
+        """Blocking speech work requested since the last call."""
+        return self.outbox.take_jobs()
 
-    def _on_conversation_item_retrieve(self, body: dict[str, Any]) -> None:
-        item = self._item(body["item_id"], "item_retrieve_invalid_item_id")
-        self._emit(
-            event("conversation.item.retrieved", item=item.wire(self.dialect, with_audio=True))
-        )
+    def audio_to_play(self) -> list[bytes]:
+        """Reply audio (PCM16 24 kHz) for the outbound track since the last call."""
+        return self.outbox.take_audio()
 
-    def _on_conversation_item_delete(self, body: dict[str, Any]) -> None:
-        item = self._item(body["item_id"], "item_delete_invalid_item_id")
-        self.conversation.delete(item.id)
-        self._emit(event("conversation.item.deleted", item_id=item.id))
+    def audio_cleared(self) -> bool:
+        """Whether the track must drop unplayed audio (once per ``output_audio_buffer.clear``)."""
+        cleared, self.outbox.audio_cleared = self.outbox.audio_cleared, False
+        return cleared
 
-    def _on_conversation_item_truncate(self, body: dict[str, Any]) -> None:
-        item = self._item(body["item_id"], "item_truncate_invalid_item_id")
-        if item.role != "assistant" or not item.parts or item.parts[0].kind != "audio":
-            raise p.ParamError(
-                "item_truncate_invalid_item_id",
-                "Only assistant messages with audio can be truncated.",
-                "item_id",
-            )
-        if body["content_index"] != 0:
-            raise p.ParamError(
-                "invalid_value", "Invalid 'content_index': no such content part.", "content_index"
-            )
-        part = item.parts[0]
-        length_ms = len(part.audio or b"") / PCM_BYTES_PER_MS
-        if body["audio_end_ms"] > length_ms:
-            raise p.ParamError(
-                "invalid_value",
-                f"Audio content of {length_ms:.0f}ms is already "
-                f"shorter than {body['audio_end_ms']}ms",
-                "audio_end_ms",
-            )
-        part.audio = (part.audio or b"")[: int(body["audio_end_ms"] * PCM_BYTES_PER_MS)]
-        part.transcript = ""
-        self._emit(
-            event(
-                "conversation.item.truncated",
-                item_id=item.id,
-                content_index=0,
-                audio_end_ms=body["audio_end_ms"],
-            )
-        )
+    def output_audio_played(self, response_id: str) -> None:
+        """The track finished playing a response's audio (``output_audio_buffer.stopped``)."""
+        self.responses.audio_played(response_id)
+
+    def job_done(self, job: Job, result: Any) -> None:
+        """Report a finished job: transcript text, or synthesised PCM16 24 kHz."""
+        if isinstance(job, Transcribe):
+            self.input_audio.transcribed(job, str(result))
+        else:
+            self.responses.synthesized(job, result)
+
+    def job_failed(self, job: Job, message: str) -> None:
+        """Report a job that raised: transcription failure event, or a failed response."""
+        if isinstance(job, Transcribe):
+            self.input_audio.transcription_failed(job, message)
+        else:
+            self.responses.synthesis_failed(job)
+
+    @property
+    def streaming(self) -> bool:
+        """Whether the active response has deltas or closing events to send."""
+        return self.responses.streaming
+
+    def stream_step(self) -> list[dict[str, Any]]:
+        """The next batch of the active response (the runner paces the calls)."""
+        return self.responses.stream_step()
+
+    def next_pause(self) -> float:
+        """Audio seconds covered by the next batch (for pacing)."""
+        return self.responses.next_pause()

@@ -8,11 +8,13 @@ An account's endpoint is ``{emulator}/dataplane/{customSubDomainName}/``, so Azu
 from __future__ import annotations
 
 from emulator.http import Route
-from emulator.realtime import transport
+from emulator.realtime import websocket
+from emulator.realtime.webrtc import urls as webrtc_urls
 
 _ACCOUNT = r"/dataplane/(?P<subdomain>[A-Za-z0-9-]+)"
 
 ROUTES: list[Route] = [
-    Route("GET", _ACCOUNT + r"/openai/v1/realtime", transport.serve_ga, "dataplane"),
-    Route("GET", _ACCOUNT + r"/openai/realtime", transport.serve_preview, "dataplane"),
+    *webrtc_urls.ROUTES,  # WebRTC: client_secrets, calls, hangup, the sample page (owner G)
+    Route("GET", _ACCOUNT + r"/openai/v1/realtime", webrtc_urls.realtime_ga, "dataplane"),
+    Route("GET", _ACCOUNT + r"/openai/realtime", websocket.serve_preview, "dataplane"),
 ]

@@ -19,7 +19,7 @@ import pytest
 from rt_env import Account
 from rt_ws import Client, connect, handshake_status
 
-from emulator.realtime.session import RealtimeSession
+from emulator.realtime.input_audio import InputAudio
 
 WRONG = (True, 7, "x", [1], {"k": 1})  # one value of each JSON type but null
 # fields whose type is a union: a value of these kinds may well be valid
@@ -264,10 +264,10 @@ async def test_every_wrong_field_type_of_every_client_event_is_an_error(
 async def test_a_bug_in_a_handler_is_logged_and_the_session_survives(
     account: Account, emulator_log: list[logging.LogRecord], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(self: RealtimeSession, body: dict[str, Any]) -> None:
+    def broken(self: InputAudio, body: dict[str, Any]) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(RealtimeSession, "_on_input_audio_buffer_clear", broken)
+    monkeypatch.setattr(InputAudio, "clear", broken)
     headers = {"api-key": account.key}
     async with connect(_url(account, "ga"), account, "ga", headers) as client:
         assert (await client.recv())["type"] == "session.created"

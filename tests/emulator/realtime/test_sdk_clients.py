@@ -19,7 +19,7 @@ from rt_env import TOKEN_AUDIENCE, Account, Arm, ssl_context
 from rt_ws import fixture_pcm
 
 from emulator import Emulator
-from emulator.realtime.speechkit import shared
+from emulator.realtime.offline_speech import shared
 
 GA_SESSION = {"type": "realtime", "audio": {"input": {"transcription": {"model": "whisper-1"}}}}
 BETA_SESSION = {"input_audio_transcription": {"model": "whisper-1"}}

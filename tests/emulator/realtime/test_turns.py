@@ -13,9 +13,9 @@ import pytest
 from rt_env import Account
 from rt_ws import connect, fixture_pcm
 
-from emulator.realtime import transport
+from emulator.realtime import session_runner
+from emulator.realtime.offline_speech import shared
 from emulator.realtime.speech import codecs
-from emulator.realtime.speechkit import shared
 
 SILENCE_1S = bytes(48000)
 DIALECT = {
@@ -150,7 +150,7 @@ async def test_text_turn(account: Account, dialect: str) -> None:
 async def test_cancel_mid_stream(
     account: Account, dialect: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(transport, "STREAM_SPEED", 1.0)  # stream in real time: room to cancel
+    monkeypatch.setattr(session_runner, "STREAM_SPEED", 1.0)  # stream in real time: room to cancel
     text = "repeat after me one two three four five six seven eight nine ten eleven twelve"
     async with connect(url_for(account, dialect), account, dialect, {"api-key": account.key}) as c:
         await c.recv()

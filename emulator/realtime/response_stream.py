@@ -1,9 +1,11 @@
 """One model response as a stream of server events: lifecycle, transcript and audio deltas.
 
-``ResponseRun`` is I/O-free. The session creates it (``opening`` events), hands it the reply
-text and encoded audio once synthesised (``set_reply``), then the transport pulls ``step()``
+``ResponseStream`` is I/O-free. The session creates it (``opening`` events), hands it the reply
+text and encoded audio once synthesised (``set_reply``), then the runner pulls ``step()``
 batches at its own pace until ``finished``; ``cancel`` ends it early with Azure's
 cancelled/incomplete shapes. Audio deltas follow Azure captures: 100, 150, then 250 ms.
+With ``audio_events=False`` (a WebRTC media track) the audio chunks travel beside the events
+instead of inside ``response.output_audio.delta``.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ import math
 import re
 from typing import Any
 
+from emulator.realtime.conversation import Item, Part
 from emulator.realtime.dialects import Dialect, OutputSettings
 from emulator.realtime.ids import event, new_id
-from emulator.realtime.items import Item, Part
 
 CHUNK_MS = (100, 150)  # then 250 ms per delta (4800, 7200, 12000 bytes of PCM16 24 kHz)
 STEADY_CHUNK_MS = 250
@@ -49,7 +51,7 @@ def audio_chunks(audio: bytes, bytes_per_ms: float) -> list[bytes]:
     return chunks
 
 
-class ResponseRun:
+class ResponseStream:
     """The events of one response, produced in order as the reply becomes available."""
 
     def __init__(
@@ -60,8 +62,10 @@ class ResponseRun:
         conversation_id: str | None,
         previous_item_id: str | None,
         input_usage: tuple[int, int],
+        audio_events: bool = True,
     ) -> None:
         self.dialect = dialect
+        self.audio_events = audio_events
         self.settings = settings
         self.id = new_id("resp")
         self.conversation_id = conversation_id
@@ -74,7 +78,7 @@ class ResponseRun:
         self.status = "in_progress"
         self.finished = False
         self.ready = False
-        self._queue: list[list[dict[str, Any]]] = []
+        self._queue: list[tuple[list[dict[str, Any]], bytes]] = []  # (events, audio chunk)
         self._sent_text = ""
         self._audio_seconds = 0.0
         self._truncated = False
@@ -121,39 +125,44 @@ class ResponseRun:
         self.ready = True
         if not self.settings.audio or audio is None:
             for start in range(0, len(words), TEXT_WORDS_PER_STEP):
-                batch = words[start : start + TEXT_WORDS_PER_STEP]
-                self._queue.append([self._text_delta(self.dialect.text_delta, w) for w in batch])
+                step_words = words[start : start + TEXT_WORDS_PER_STEP]
+                texts = [self._text_delta(self.dialect.text_delta, w) for w in step_words]
+                self._queue.append((texts, b""))
             return
         chunks = audio_chunks(audio, bytes_per_ms)
         emitted = 0
         for index, chunk in enumerate(chunks):
             # transcript leads the audio it describes, as in Azure's captures
             target = math.ceil(len(words) * (index + 1) / len(chunks))
-            batch = [
+            batch: list[dict[str, Any]] = [
                 self._text_delta(self.dialect.transcript_delta, w) for w in words[emitted:target]
             ]
             emitted = target
-            batch.append(
-                event(
-                    self.dialect.audio_delta,
-                    **self._where(),
-                    delta=base64.b64encode(chunk).decode(),
+            if self.audio_events:
+                batch.append(
+                    event(
+                        self.dialect.audio_delta,
+                        **self._where(),
+                        delta=base64.b64encode(chunk).decode(),
+                    )
                 )
-            )
             self._audio_seconds += len(chunk) / bytes_per_ms / 1000
-            self._queue.append(batch)
+            self._queue.append((batch, chunk))
         if not chunks and words:
-            self._queue.append([self._text_delta(self.dialect.transcript_delta, w) for w in words])
+            texts = [self._text_delta(self.dialect.transcript_delta, w) for w in words]
+            self._queue.append((texts, b""))
 
-    def step(self) -> list[dict[str, Any]]:
-        """The next batch of deltas, or the closing events once all were sent."""
+    def step(self) -> tuple[list[dict[str, Any]], bytes]:
+        """The next batch of deltas and the audio chunk they carry (in the output format),
+        or the closing events once all were sent."""
         if self.finished or not self.ready:
-            return []
+            return [], b""
         if self._queue:
             return self._queue.pop(0)
         if self._truncated:
-            return self._close("incomplete", {"type": "incomplete", "reason": "max_output_tokens"})
-        return self._close("completed", None)
+            details = {"type": "incomplete", "reason": "max_output_tokens"}
+            return self._close("incomplete", details), b""
+        return self._close("completed", None), b""
 
     def cancel(self, reason: str) -> list[dict[str, Any]]:
         """End now with ``status: cancelled`` (``client_cancelled`` or ``turn_detected``)."""
@@ -166,12 +175,7 @@ class ResponseRun:
         """Audio seconds of the next queued batch (the transport paces on it)."""
         if not self._queue:
             return 0.0
-        batch = self._queue[0]
-        total = 0.0
-        for ev in batch:
-            if ev["type"] == self.dialect.audio_delta:
-                total += len(str(ev["delta"])) * 3 / 4 / (self._bytes_per_ms * 1000)
-        return total
+        return len(self._queue[0][1]) / (self._bytes_per_ms * 1000)
 
     # -- internals ---------------------------------------------------------------------------
     def _text_delta(self, kind: str, delta: str) -> dict[str, Any]:

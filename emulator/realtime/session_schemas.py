@@ -8,7 +8,7 @@ GA shapes follow openai-python's ``types/realtime`` (nested ``audio.input``/``au
 
 from __future__ import annotations
 
-from emulator.realtime import params as p
+from emulator.realtime import validation as p
 
 GA_VOICES = (
     "alloy",

@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 import soxr
 
-from emulator.realtime.engine import VadStream
 from emulator.realtime.speech import codecs
 from emulator.realtime.speech.asr import ProcessRecognizer
 from emulator.realtime.speech.reply import reply_text
 from emulator.realtime.speech.tts import synthesize
 from emulator.realtime.speech.vad import SpeechStarted, SpeechStopped, StreamingVad, VadConfig
+from emulator.realtime.speech_protocol import VadStream
 
 PCM_RATE = 24000
 

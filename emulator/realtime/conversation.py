@@ -7,7 +7,7 @@ import binascii
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulator.realtime import params as p
+from emulator.realtime import validation as p
 from emulator.realtime.dialects import Dialect
 from emulator.realtime.ids import new_id
 

@@ -1,0 +1,203 @@
+"""Input audio: the buffer, commits, server VAD turns and the transcription of user audio.
+
+Appended audio is decoded to PCM16 24 kHz and kept until committed (by the client or by VAD
+at the end of speech); each committed item is transcribed by a ``Transcribe`` job, and a reply
+waiting for that transcript is advanced when it arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from emulator.realtime import validation as p
+from emulator.realtime.conversation import Item, Part, decode_base64
+from emulator.realtime.conversation_items import ConversationItems
+from emulator.realtime.ids import event, new_id
+from emulator.realtime.outbox import Outbox
+from emulator.realtime.response_control import ResponseControl
+from emulator.realtime.session_config import SessionConfig
+from emulator.realtime.speech_jobs import Transcribe
+from emulator.realtime.speech_protocol import Speech, VadStream
+
+MAX_APPEND_BASE64 = 15 * 1024 * 1024
+MIN_COMMIT_MS = 100.0
+PCM_BYTES_PER_MS = 48.0  # PCM16 mono 24 kHz
+
+
+class InputAudio:
+    """Owns the uncommitted audio, the append decoder, the VAD and the turn being spoken."""
+
+    def __init__(
+        self,
+        config: SessionConfig,
+        items: ConversationItems,
+        responses: ResponseControl,
+        outbox: Outbox,
+        speech: Speech,
+    ) -> None:
+        self._config = config
+        self._items = items
+        self._responses = responses
+        self._outbox = outbox
+        self._speech = speech
+        self._buffer = bytearray()  # uncommitted PCM16 24 kHz
+        self._buffer_start_ms = 0.0  # session audio time of _buffer[0]
+        self._vad: VadStream | None = None
+        self._decoder: tuple[str, Callable[[bytes], bytes]] | None = None
+        self._speech_item: str | None = None
+        self._speech_start_ms = 0
+
+    # -- client events --------------------------------------------------------------------------
+    def append(self, body: dict[str, Any]) -> None:
+        """``input_audio_buffer.append``: base64 audio in the session's input format."""
+        audio = body["audio"]
+        if len(audio) > MAX_APPEND_BASE64:
+            raise p.ParamError(
+                "invalid_value",
+                f"Invalid 'audio': audio chunk too large. Expected "
+                f"at most {MAX_APPEND_BASE64} characters of base64 per event, "
+                f"but got {len(audio)}.",
+                "audio",
+            )
+        fmt = self._config.input_format()
+        if self._decoder is None or self._decoder[0] != fmt:
+            self._decoder = (fmt, self._speech.decoder(fmt))
+        self.receive_pcm(self._decoder[1](decode_base64(audio, "audio")))
+
+    def commit(self, body: dict[str, Any]) -> None:
+        """``input_audio_buffer.commit`` (at least 100 ms)."""
+        have_ms = len(self._buffer) / PCM_BYTES_PER_MS
+        if have_ms < MIN_COMMIT_MS:
+            raise p.ParamError(
+                "input_audio_buffer_commit_empty",
+                "Error committing input audio buffer: buffer too small. Expected "
+                f"at least 100ms of audio, but buffer only has {have_ms:.2f}ms of "
+                "audio.",
+                None,
+            )
+        self._commit(self._speech_item or new_id("item"), bytes(self._buffer))
+
+    def clear(self, body: dict[str, Any]) -> None:
+        """``input_audio_buffer.clear``."""
+        self._drop_buffer(len(self._buffer))
+        self._speech_item = None
+        if self._vad is not None:
+            self._vad.reset()
+        self._outbox.emit(event("input_audio_buffer.cleared"))
+
+    # -- audio from any source ------------------------------------------------------------------
+    def receive_pcm(self, pcm: bytes) -> None:
+        """PCM16 24 kHz microphone audio (decoded appends, or a WebRTC track)."""
+        self._buffer += pcm
+        turn = self._config.turn_detection()
+        if turn is None:
+            return
+        if self._vad is None:
+            start_ms = int(
+                self._buffer_start_ms + (len(self._buffer) - len(pcm)) / PCM_BYTES_PER_MS
+            )
+            self._vad = self._speech.vad(turn, start_ms)
+        for kind, ms in self._vad.feed(pcm):
+            if kind == "start":
+                self._speech_started(turn, ms)
+            elif kind == "stop" and self._speech_item is not None:
+                self._speech_stopped(turn, ms)
+
+    def turn_detection_changed(self) -> None:
+        """New VAD settings: the next audio starts a fresh detector."""
+        self._vad = None
+
+    def transcribed(self, job: Transcribe, text: str) -> None:
+        """A ``Transcribe`` job's result: fill the item, tell the client, advance the reply."""
+        item = self._items.conversation.find(job.item_id)
+        if item is not None:
+            for part in item.parts:
+                if part.kind == "audio" and part.transcript is None:
+                    part.transcript = text
+        if job.emit_events:
+            seconds = round(len(job.pcm) / PCM_BYTES_PER_MS / 1000, 3)
+            self._outbox.emit(
+                event(
+                    "conversation.item.input_audio_transcription.delta",
+                    item_id=job.item_id,
+                    content_index=0,
+                    delta=text,
+                )
+            )
+            self._outbox.emit(
+                event(
+                    "conversation.item.input_audio_transcription.completed",
+                    item_id=job.item_id,
+                    content_index=0,
+                    transcript=text,
+                    usage={"type": "duration", "seconds": seconds},
+                )
+            )
+        self._responses.advance_reply()
+
+    def transcription_failed(self, job: Transcribe, message: str) -> None:
+        """A ``Transcribe`` job raised: an empty transcript, and the failure event if asked."""
+        item = self._items.conversation.find(job.item_id)
+        if item is not None:
+            item.parts[0].transcript = ""
+        if job.emit_events:
+            self._outbox.emit(
+                event(
+                    "conversation.item.input_audio_transcription.failed",
+                    item_id=job.item_id,
+                    content_index=0,
+                    error={
+                        "type": "transcription_error",
+                        "code": "audio_unintelligible",
+                        "message": message,
+                        "param": None,
+                    },
+                )
+            )
+        self._responses.advance_reply()
+
+    # -- turns ----------------------------------------------------------------------------------
+    def _speech_started(self, turn: dict[str, Any], ms: int) -> None:
+        start = max(int(self._buffer_start_ms), ms)  # ms includes the prefix padding
+        self._speech_item = new_id("item")
+        self._speech_start_ms = start
+        self._outbox.emit(
+            event(
+                "input_audio_buffer.speech_started", audio_start_ms=start, item_id=self._speech_item
+            )
+        )
+        if self._responses.active is not None and turn.get("interrupt_response", True):
+            self._responses.cancel_active("turn_detected")
+
+    def _speech_stopped(self, turn: dict[str, Any], ms: int) -> None:
+        item_id = self._speech_item
+        assert item_id is not None
+        self._outbox.emit(
+            event("input_audio_buffer.speech_stopped", audio_end_ms=ms, item_id=item_id)
+        )
+        # audio before the padded start of speech is dropped, as the service does
+        self._drop_buffer(int((self._speech_start_ms - self._buffer_start_ms) * PCM_BYTES_PER_MS))
+        self._commit(item_id, bytes(self._buffer))
+        if turn.get("create_response", True) and self._responses.active is None:
+            self._responses.start({})
+
+    def _drop_buffer(self, nbytes: int) -> None:
+        nbytes = max(0, min(nbytes - nbytes % 2, len(self._buffer)))
+        del self._buffer[:nbytes]
+        self._buffer_start_ms += nbytes / PCM_BYTES_PER_MS
+
+    def _commit(self, item_id: str, pcm: bytes) -> None:
+        self._drop_buffer(len(pcm))
+        self._speech_item = None
+        if self._vad is not None:
+            self._vad.reset()
+        item = Item(item_id, "message", role="user", parts=[Part("audio", audio=pcm)])
+        previous = self._items.conversation.insert(item, None)
+        self._outbox.emit(
+            event("input_audio_buffer.committed", previous_item_id=previous, item_id=item_id)
+        )
+        self._items.announce(item, previous)
+        self._outbox.request(
+            Transcribe(new_id("job"), item_id, pcm, self._config.transcribes_input())
+        )
