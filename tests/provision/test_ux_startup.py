@@ -1,0 +1,48 @@
+"""`provision --help` / `--version` stay light: a new process loads neither the Azure SDKs nor
+numpy nor the realtime stack (those cost most of a slow start; see bench/cli_startup.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("azure", "numpy", "msal", "websockets", "aiohttp", "smoke.run", "pydantic", "emulator")
+
+PROBE = """
+import json, sys
+from provision.cli import main
+sys.argv = ["provision", *json.loads(sys.argv[1])]
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+print("\\n" + json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def loaded(*argv: str) -> tuple[int, list[str], str]:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(list(argv))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    out, _, last = proc.stdout.rstrip().rpartition("\n")
+    report = json.loads(last)
+    return report["code"], report["modules"], out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [("--help",), ("--version",), ("plan", "--help"), ("outputs", "--help"), ("models", "--help")],
+)
+def test_help_and_version_import_nothing_heavy(argv: tuple[str, ...]) -> None:
+    code, modules, out = loaded(*argv)
+    assert code in (0, None), out
+    heavy = [m for m in modules if m.split(".")[0] in HEAVY or m in HEAVY]
+    assert heavy == [], f"provision {' '.join(argv)} imported {heavy[:10]}"
+    assert out.strip(), "printed nothing"
