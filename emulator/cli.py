@@ -17,7 +17,7 @@ import click
 
 from emulator import connection, seed
 from emulator.admin_client import AdminError, admin_client
-from emulator.arm import rbac, replication
+from emulator.authorization import rbac
 from emulator.cli_common import (
     DEFAULT_STATE_DIR,
     EXIT_ERROR,
@@ -32,7 +32,7 @@ from emulator.cli_common import (
     usable_state_dir,
 )
 from emulator.cli_serve import serve
-from emulator.entra import principals
+from emulator.entra import principals, replication
 from emulator.server import STATE_DB
 from emulator.store import Store
 

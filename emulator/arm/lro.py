@@ -15,8 +15,8 @@ from typing import Any
 
 from aiohttp import web
 
-from emulator.arm import rbac
-from emulator.arm.resource_common import iso, now, subscription_id
+from emulator.arm.common import iso, now, subscription_id
+from emulator.authorization import rbac
 from emulator.errors import ServiceError, not_found
 from emulator.http import RequestContext, Route, empty_response, json_response
 

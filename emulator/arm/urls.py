@@ -1,5 +1,12 @@
-"""ARM URL table: every emulated Resource Manager operation, composed from each module's routes."""
+"""ARM URL table: every emulated Resource Manager operation, one table per resource provider.
 
-from emulator.arm import authorization, resources, subscriptions
+Order matters only where patterns overlap: role assignments live at any scope, so
+Microsoft.Authorization comes before the providers whose resources are scopes.
+"""
 
-ROUTES = [*subscriptions.ROUTES, *authorization.ROUTES, *resources.ROUTES]
+from emulator.arm import lro
+from emulator.authorization import handlers as authorization
+from emulator.cognitiveservices import routes as cognitiveservices
+from emulator.resources import routes as resources
+
+ROUTES = [*authorization.ROUTES, *lro.ROUTES, *resources.ROUTES, *cognitiveservices.ROUTES]

@@ -14,9 +14,11 @@ from azure.mgmt.authorization.aio import AuthorizationManagementClient as AsyncA
 from azure.mgmt.authorization.models import RoleAssignmentCreateParameters
 
 from emulator import Emulator
-from emulator.arm import account_models as am
-from emulator.arm import authorization, rbac, replication, roles
-from emulator.arm import resource_common as rc
+from emulator.arm import common as rc
+from emulator.authorization import handlers as authorization
+from emulator.authorization import rbac, roles
+from emulator.cognitiveservices.accounts import models as am
+from emulator.entra import replication
 from emulator.sdk import credential as sdk_credential
 from emulator.seed import ROLE_ASSIGNMENT_KIND
 

@@ -11,7 +11,7 @@ from azure.mgmt.cognitiveservices.models import (
 )
 
 from emulator import Emulator, FaultRule
-from emulator.arm.accounts import find_account_by_subdomain, get_account
+from emulator.cognitiveservices.accounts.handlers import find_account_by_subdomain, get_account
 
 OPENAI_BODY = {
     "location": "eastus2",

@@ -13,7 +13,7 @@ from azure.mgmt.cognitiveservices.models import (
 )
 
 from emulator import Emulator, FaultRule
-from emulator.arm.deployments import get_deployment
+from emulator.cognitiveservices.deployments.handlers import get_deployment
 
 
 def _acct_id(sub: str, rg: str = "rg1", name: str = "acct1") -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from emulator.arm import group_models as gm
-from emulator.arm import lro, paging, rbac
-from emulator.arm import resource_common as rc
+from emulator.arm import common as rc
+from emulator.arm import lro, paging
+from emulator.authorization import rbac
 from emulator.http import RequestContext, Route, empty_response, json_response
+from emulator.resources import models as gm
 
 _RG = "Microsoft.Resources/subscriptions/resourceGroups"
 

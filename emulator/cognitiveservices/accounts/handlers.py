@@ -10,11 +10,16 @@ from typing import Any
 
 from aiohttp import web
 
-from emulator.arm import account_models as am
-from emulator.arm import account_rules as rules
-from emulator.arm import lro, paging, rbac
-from emulator.arm import resource_common as rc
-from emulator.arm.account_models import AccountView, find_account_by_subdomain, get_account
+from emulator.arm import common as rc
+from emulator.arm import lro, paging
+from emulator.authorization import rbac
+from emulator.cognitiveservices.accounts import models as am
+from emulator.cognitiveservices.accounts import rules
+from emulator.cognitiveservices.accounts.models import (
+    AccountView,
+    find_account_by_subdomain,
+    get_account,
+)
 from emulator.errors import not_found
 from emulator.http import RequestContext, Route, empty_response, json_response
 

@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulator.arm import account_models, lro
-from emulator.arm.resource_common import now
+from emulator.arm import lro
+from emulator.arm.common import now
+from emulator.cognitiveservices.accounts import models as account_models
 from emulator.store import Store
 
 KIND = account_models.DEPLOYMENT_KIND

@@ -14,9 +14,10 @@ from typing import Any
 from aiohttp import web
 
 from emulator import clock
-from emulator.arm import paging, rbac, replication, roles, scopes
-from emulator.arm.replication import is_replicated
-from emulator.entra import principals
+from emulator.arm import paging
+from emulator.authorization import rbac, roles, scopes
+from emulator.entra import principals, replication
+from emulator.entra.replication import is_replicated
 from emulator.errors import ServiceError, bad_request, conflict, not_found
 from emulator.http import RequestContext, Route, empty_response, json_response
 from emulator.seed import ROLE_ASSIGNMENT_KIND

@@ -24,9 +24,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from emulator.arm import common as rc
 from emulator.arm import lro
-from emulator.arm import resource_common as rc
-from emulator.arm.resource_common import iso, now
+from emulator.arm.common import iso, now
 from emulator.store import Store
 
 KIND = "csAccount"

@@ -10,10 +10,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.arm import account_models as am
-from emulator.arm import authorization, catalog, lro
-from emulator.arm import deployment_models as dm
-from emulator.arm import resource_common as rc
+from emulator.arm import common as rc
+from emulator.arm import lro
+from emulator.authorization import handlers as authorization
+from emulator.cognitiveservices import catalog
+from emulator.cognitiveservices.accounts import models as am
+from emulator.cognitiveservices.deployments import models as dm
 from emulator.errors import ServiceError, bad_request, conflict
 from emulator.http import RequestContext
 

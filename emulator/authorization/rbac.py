@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from emulator import errors
-from emulator.arm import roles
+from emulator.authorization import roles
 from emulator.http import RequestContext
 from emulator.seed import ROLE_ASSIGNMENT_KIND
 from emulator.store import Store

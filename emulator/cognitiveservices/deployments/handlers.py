@@ -10,13 +10,15 @@ from typing import Any
 
 from aiohttp import web
 
-from emulator.arm import account_models as am
-from emulator.arm import catalog, lro, paging, rbac
-from emulator.arm import deployment_models as dm
-from emulator.arm import deployment_rules as rules
-from emulator.arm import resource_common as rc
-from emulator.arm.accounts import ACCOUNT
-from emulator.arm.deployment_models import DeploymentView, get_deployment
+from emulator.arm import common as rc
+from emulator.arm import lro, paging
+from emulator.authorization import rbac
+from emulator.cognitiveservices import catalog
+from emulator.cognitiveservices.accounts import models as am
+from emulator.cognitiveservices.accounts.handlers import ACCOUNT
+from emulator.cognitiveservices.deployments import models as dm
+from emulator.cognitiveservices.deployments import rules
+from emulator.cognitiveservices.deployments.models import DeploymentView, get_deployment
 from emulator.errors import bad_request, not_found
 from emulator.http import RequestContext, Route, empty_response, json_response
 

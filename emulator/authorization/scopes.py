@@ -10,9 +10,9 @@ does not exist here either.
 
 from __future__ import annotations
 
-from emulator.arm import account_models as am
-from emulator.arm import deployment_models as dm
-from emulator.arm import resource_common as rc
+from emulator.arm import common as rc
+from emulator.cognitiveservices.accounts import models as am
+from emulator.cognitiveservices.deployments import models as dm
 from emulator.store import Store
 
 

@@ -6,10 +6,11 @@ from typing import Any
 
 from aiohttp import web
 
-from emulator.arm import account_models as am
-from emulator.arm import catalog, rbac
-from emulator.arm import deployment_models as dm
-from emulator.arm import resource_common as rc
+from emulator.arm import common as rc
+from emulator.authorization import rbac
+from emulator.cognitiveservices import catalog
+from emulator.cognitiveservices.accounts import models as am
+from emulator.cognitiveservices.deployments import models as dm
 from emulator.errors import bad_request
 from emulator.http import RequestContext, Route, json_response
 from emulator.store import Store

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.arm import account_rules, authorization, catalog, lro
-from emulator.arm import resource_common as rc
+from emulator.arm import common as rc
+from emulator.arm import lro
+from emulator.authorization import handlers as authorization
+from emulator.cognitiveservices import catalog
+from emulator.cognitiveservices.accounts import rules as account_rules
 from emulator.errors import bad_request
 from emulator.http import RequestContext
 

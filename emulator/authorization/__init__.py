@@ -1,0 +1,1 @@
+"""Microsoft.Authorization: role definitions, role assignments and RBAC checks."""

@@ -1,0 +1,1 @@
+"""Microsoft.CognitiveServices: accounts, deployments, the model catalog and discovery."""

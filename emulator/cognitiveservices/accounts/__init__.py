@@ -1,0 +1,1 @@
+"""Microsoft.CognitiveServices/accounts: wire handlers, typed models, rules."""

@@ -1,0 +1,1 @@
+"""Microsoft.CognitiveServices/accounts/deployments: handlers, models, rules."""

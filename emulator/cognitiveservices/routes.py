@@ -1,0 +1,13 @@
+"""Microsoft.CognitiveServices URL table: accounts, deployments, catalog and discovery.
+
+Data-plane lookups: ``accounts.models.find_account_by_subdomain`` and
+``deployments.models.get_deployment``.
+"""
+
+from __future__ import annotations
+
+from emulator.cognitiveservices import discovery
+from emulator.cognitiveservices.accounts import handlers as accounts
+from emulator.cognitiveservices.deployments import handlers as deployments
+
+ROUTES = [*discovery.ROUTES, *accounts.ROUTES, *deployments.ROUTES]

@@ -1,0 +1,1 @@
+"""Microsoft.Resources: subscriptions, tenants and resource groups."""
