@@ -19,12 +19,14 @@ __all__ = [
     "Progress",
     "apply_error_text",
     "destructive_text",
+    "down_text",
     "drift_text",
     "error_text",
     "is_interactive",
     "lifecycle_text",
     "outputs_text",
     "plan_text",
+    "prefixed",
     "preflight_text",
     "readiness_text",
     "result_text",
@@ -76,31 +78,52 @@ def result_text(result: ApplyResult | None, plan: Plan) -> str:
 
 
 def up_text(outcome: Any) -> str:
-    """``up``'s stdout: what was applied, then what the data plane said."""
+    """``up``'s stdout: what was applied, then one readiness line (each check was already shown
+    as progress on stderr), then the smoke verdict when ``--smoke`` ran."""
     text = result_text(outcome.result, outcome.plan)
     if outcome.readiness is not None:
         text += "\n" + readiness_text(outcome.readiness)
     elif outcome.result is not None:
         text += "\n  readiness: not waited for"
+    smoke = getattr(outcome, "smoke", None)
+    if smoke is not None:
+        verdict = "passed" if getattr(smoke, "passed", False) else "FAILED"
+        text += f"\n  smoke: {verdict} (exit {getattr(outcome, 'smoke_exit', None) or 0})"
     return text
 
 
-def readiness_text(report: ReadinessReport) -> str:
+def down_text(outcome: Any) -> str:
+    """``down``'s stdout: what was deleted (the teardown plan was shown before it ran)."""
+    if outcome.result is None:
+        return f"Environment {outcome.plan.environment}: nothing to delete."
+    return result_text(outcome.result, outcome.plan)
+
+
+def readiness_text(report: ReadinessReport, *, checks: bool = False) -> str:
+    """One summary line (plus notes); ``checks=True`` adds one line per check."""
     if report.skipped:
         lines = [f"  readiness: not checked ({report.skipped})"]
     elif report.ok:
         lines = [
             f"  readiness: {len(report.checks)} check(s) ready in {report.seconds:.1f}s "
-            f"(timeout {report.timeout_s:g}s):"
+            f"(timeout {report.timeout_s:g}s)"
         ]
     else:
         lines = [
             f"  readiness: {len(report.failed)} of {len(report.checks)} check(s) NOT ready "
-            f"within {report.timeout_s:g}s:"
+            f"within {report.timeout_s:g}s"
         ]
-    lines += [f"    {c.line()}" for c in report.checks]
+    if checks:
+        lines += [f"    {c.line()}" for c in report.checks]
     lines += [f"  note: {n}" for n in report.notes]
     return "\n".join(lines)
+
+
+def prefixed(environment: str, text: str, several: bool = True) -> str:
+    """Every line of ``text`` prefixed with ``[environment]`` when several environments run."""
+    if not several:
+        return text
+    return "\n".join(f"[{environment}] {line}" for line in text.splitlines())
 
 
 def destructive_text(plan: Plan) -> str:
