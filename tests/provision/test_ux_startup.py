@@ -46,3 +46,13 @@ def test_help_and_version_import_nothing_heavy(argv: tuple[str, ...]) -> None:
     heavy = [m for m in modules if m.split(".")[0] in HEAVY or m in HEAVY]
     assert heavy == [], f"provision {' '.join(argv)} imported {heavy[:10]}"
     assert out.strip(), "printed nothing"
+
+
+def test_version_constant_matches_pyproject() -> None:
+    import tomllib
+    from pathlib import Path
+
+    from provision.version import VERSION
+
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    assert tomllib.loads(pyproject.read_text())["project"]["version"] == VERSION
