@@ -80,7 +80,13 @@ class App:
         """The aiohttp application (a single catch-all route; our table does the routing)."""
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self.handle)
+        app.on_shutdown.append(self._end_webrtc_calls)  # owner G: live calls end with the server
         return app
+
+    async def _end_webrtc_calls(self, _app: web.Application) -> None:
+        from emulator.realtime.webrtc.peer import close_calls
+
+        await close_calls(self.services)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Route one request and answer in the target service's wire format."""

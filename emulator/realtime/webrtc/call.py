@@ -11,6 +11,7 @@ drained (``output_audio_buffer.stopped``). Hang-up (the peer connection closing 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -97,7 +98,8 @@ class RtcCall:
             self._reader.cancel()
         self.track.stop()
         if self.runner is not None:
-            asyncio.ensure_future(self.runner.stop())
+            with contextlib.suppress(RuntimeError):  # no loop left: nothing to stop
+                asyncio.get_running_loop().create_task(self.runner.stop())
 
     # -- SessionLink ---------------------------------------------------------------------------
     async def send_event(self, event: dict[str, Any]) -> None:

@@ -24,9 +24,9 @@ async def serve_observer(ctx: RequestContext) -> web.StreamResponse:
     subdomain = ctx.params["subdomain"]
     call_id = ctx.query("call_id") or ""
     call = rest.registry(ctx).get(call_id, subdomain)
-    if rest._ephemeral(ctx, subdomain) is None:
-        if call is None and not (rest._has_credential(ctx) or ctx.query("api-key")):
-            raise rest._missing_credential()
+    if rest.ephemeral_secret(ctx, subdomain) is None:
+        if call is None and not (rest.has_credential(ctx) or ctx.query("api-key")):
+            raise rest.missing_credential()
         if call is not None:
             from emulator.realtime import handshake
             from emulator.realtime.webrtc import core

@@ -95,6 +95,8 @@ def _form_text(value: Any) -> str | None:
         return None
     if isinstance(value, str):
         return value
+    if isinstance(value, (bytes, bytearray)):  # a part with a non-text Content-Type
+        return bytes(value).decode("utf-8", "replace")
     file = getattr(value, "file", None)
     if file is None:
         return None

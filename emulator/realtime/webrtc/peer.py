@@ -8,7 +8,6 @@ calls of one emulator so that the observer WebSocket and ``…/hangup`` can find
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
@@ -39,6 +38,7 @@ class CallRegistry:
 
     def __init__(self) -> None:
         self._calls: dict[str, tuple[RtcCall, str]] = {}
+        self._watchers: set[asyncio.Task[None]] = set()
 
     def get(self, call_id: str, subdomain: str) -> RtcCall | None:
         """A live call on the account with this subdomain."""
@@ -67,7 +67,9 @@ class CallRegistry:
             raise ValueError(str(exc) or type(exc).__name__) from None
         self._calls[call.id] = (call, subdomain)
         call.run(runner)
-        asyncio.create_task(self._watch(call, pc))
+        watcher = asyncio.create_task(self._watch(call, pc))
+        self._watchers.add(watcher)
+        watcher.add_done_callback(self._watchers.discard)
         return str(pc.localDescription.sdp)
 
     async def _watch(self, call: RtcCall, pc: Any) -> None:
@@ -81,18 +83,34 @@ class CallRegistry:
                 call.hang_up()
 
         try:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(connected.wait(), CONNECT_TIMEOUT_SECONDS)
-            if not connected.is_set():
+            waits = [asyncio.create_task(connected.wait()), asyncio.create_task(call.ended.wait())]
+            await asyncio.wait(
+                waits, timeout=CONNECT_TIMEOUT_SECONDS, return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in waits:
+                task.cancel()
+            if not connected.is_set() and not call.ended.is_set():
                 log.info("WebRTC call %s never connected; dropping it", call.id)
                 call.hang_up()
             await call.ended.wait()
         finally:
             self._calls.pop(call.id, None)
             call.hang_up()
+            if call.runner is not None:
+                await call.runner.stop()
             await pc.close()
 
     async def close_all(self) -> None:
-        """Hang up every call (emulator shutdown)."""
+        """Hang up every call and close its peer connection (emulator shutdown)."""
         for call, _ in list(self._calls.values()):
             call.hang_up()
+        watchers = [task for task in self._watchers if not task.done()]
+        if watchers:
+            await asyncio.wait(watchers, timeout=5.0)
+
+
+async def close_calls(services: dict[str, Any]) -> None:
+    """Shutdown hook of the server: end the calls of this emulator, if it has any."""
+    registry = services.get("webrtc_calls")
+    if isinstance(registry, CallRegistry):
+        await registry.close_all()

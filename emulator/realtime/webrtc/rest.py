@@ -66,13 +66,13 @@ async def create_client_secret(ctx: RequestContext) -> web.StreamResponse:
 async def create_call(ctx: RequestContext) -> web.StreamResponse:
     """Answer an SDP offer: 201, the SDP answer, ``Location`` naming the call."""
     subdomain = ctx.params["subdomain"]
-    secret = _ephemeral(ctx, subdomain)
-    if secret is None and not _has_credential(ctx):
-        raise _missing_credential()
+    secret = ephemeral_secret(ctx, subdomain)
+    if secret is None and not has_credential(ctx):
+        raise missing_credential()
     offer = await read_call_request(ctx.request)
     patches: list[dict[str, Any]] = []
     if secret is not None:
-        target = _still_served(ctx, secret.target)
+        target = still_served(ctx, secret.target)
         patches.append(secret.session)
         if offer.session is not None:
             patches.append(_session_patch(offer.session, "session", need_model=False))
@@ -108,9 +108,9 @@ async def hang_up(ctx: RequestContext) -> web.StreamResponse:
     """End a call from the server side (OpenAI's ``realtime.calls.hangup``)."""
     subdomain = ctx.params["subdomain"]
     call = registry(ctx).get(ctx.params["call_id"], subdomain)
-    secret = _ephemeral(ctx, subdomain)
-    if secret is None and not _has_credential(ctx):
-        raise _missing_credential()
+    secret = ephemeral_secret(ctx, subdomain)
+    if secret is None and not has_credential(ctx):
+        raise missing_credential()
     if secret is None and call is not None:
         path = f"POST {CALLS_PATH}/{call.id}/hangup"
         _resolve(ctx, call.deployment, path)
@@ -138,16 +138,16 @@ def _handshake(
     )
 
 
-def _bearer(ctx: RequestContext) -> str | None:
+def bearer_token(ctx: RequestContext) -> str | None:
     scheme, _, token = ctx.request.headers.get("Authorization", "").strip().partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def _has_credential(ctx: RequestContext) -> bool:
-    return bool(ctx.request.headers.get("api-key") or _bearer(ctx))
+def has_credential(ctx: RequestContext) -> bool:
+    return bool(ctx.request.headers.get("api-key") or bearer_token(ctx))
 
 
-def _missing_credential() -> ServiceError:
+def missing_credential() -> ServiceError:
     return ServiceError(
         401,
         "401",
@@ -156,8 +156,8 @@ def _missing_credential() -> ServiceError:
     )
 
 
-def _ephemeral(ctx: RequestContext, subdomain: str) -> secrets.ClientSecret | None:
-    token = _bearer(ctx)
+def ephemeral_secret(ctx: RequestContext, subdomain: str) -> secrets.ClientSecret | None:
+    token = bearer_token(ctx)
     if token is None or not secrets.is_ephemeral(token):
         return None
     try:
@@ -171,7 +171,7 @@ def _ephemeral(ctx: RequestContext, subdomain: str) -> secrets.ClientSecret | No
         ) from None
 
 
-def _still_served(ctx: RequestContext, target: handshake.SessionTarget) -> handshake.SessionTarget:
+def still_served(ctx: RequestContext, target: handshake.SessionTarget) -> handshake.SessionTarget:
     """The secret's deployment must still exist and serve when the call is made."""
     found = core.directory(ctx).deployment(target.account_id, target.deployment)
     if found is None:
