@@ -1,4 +1,4 @@
-"""``python -m emulator``: the emulator command line."""
+"""``python -m emulator``: the emulator command line (``realtime-emulator``)."""
 
 from emulator.cli import main
 

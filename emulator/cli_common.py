@@ -1,4 +1,7 @@
-"""Pieces shared by the ``emulator`` commands: exit codes, the one-line error, common options."""
+"""Pieces shared by the emulator's commands: exit codes, the one-line error, common options.
+
+Light on purpose (click and the standard library only): ``realtime-emulator --help`` imports it.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,17 @@ from typing import Any
 import click
 
 DEFAULT_STATE_DIR = Path(".emulator") / "default"
-EXIT_ERROR, EXIT_USAGE, EXIT_SERVE, EXIT_STATE, EXIT_UNREACHABLE, EXIT_REJECTED = 1, 2, 3, 4, 5, 6
+
+# One exit-code table for the toolkit's three CLIs (README "Exit codes").
+EXIT_OK = 0
+EXIT_REJECTED = 1  # the running emulator refused an admin call (or the request failed)
+EXIT_ERROR = EXIT_REJECTED
+EXIT_USAGE = 2  # bad flags or arguments
+EXIT_INTERNAL = 7  # a bug in the emulator's CLI
+EXIT_SERVE = 8  # cannot serve: port in use, not allowed, already serving this state directory
+EXIT_STATE = 9  # state directory unusable or missing
+EXIT_UNREACHABLE = 10  # no running emulator reachable
+EXIT_INTERRUPTED = 130  # Ctrl-C / SIGINT
 
 
 class CliError(Exception):
@@ -44,7 +57,7 @@ def connection_option(func: Any) -> Any:
 
 
 def usable_state_dir(state_dir: Path) -> Path:
-    """Create (if needed) and check the state directory; exit 4 with the reason otherwise."""
+    """Create (if needed) and check the state directory; exit 9 with the reason otherwise."""
     try:
         state_dir = state_dir.expanduser().resolve()
         state_dir.mkdir(parents=True, exist_ok=True)

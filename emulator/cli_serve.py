@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
 import errno
 import logging
 import os
 import signal
-import sqlite3
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from emulator import connection
-from emulator.cli_common import EXIT_SERVE, EXIT_STATE, CliError, state_dir_option, usable_state_dir
-from emulator.config import EmulatorConfig
-from emulator.server import Emulator
+from emulator.cli_common import (
+    EXIT_INTERRUPTED,
+    EXIT_SERVE,
+    EXIT_STATE,
+    CliError,
+    state_dir_option,
+    usable_state_dir,
+)
+
+if TYPE_CHECKING:
+    from emulator.server import Emulator
 
 
 @click.command()
@@ -30,18 +36,25 @@ from emulator.server import Emulator
     "was last served on, if free, else a free one.",
 )
 @click.option(
+    "--timing",
+    type=click.Choice(["realistic", "instant"]),
+    default="realistic",
+    show_default=True,
+    help="realistic: account and deployment writes take ~2 s (the account is locked, so "
+    "concurrent writes meet 409 RequestConflict) and role assignments reach the data plane "
+    "after ~5 s, as on Azure. instant: everything at once (unit tests).",
+)
+@click.option(
     "--lro-seconds",
     type=click.FloatRange(min=0),
-    default=0.0,
-    show_default=True,
-    help="How long creations, deployments and deletions stay in progress.",
+    default=None,
+    help="How long creations, deployments and deletions stay in progress [default: from --timing].",
 )
 @click.option(
     "--role-propagation-seconds",
     type=click.FloatRange(min=0),
-    default=0.0,
-    show_default=True,
-    help="Delay before a new role assignment reaches the data plane.",
+    default=None,
+    help="Delay before a new role assignment reaches the data plane [default: from --timing].",
 )
 @click.option(
     "--throttle-rate",
@@ -79,30 +92,59 @@ from emulator.server import Emulator
     help="Seed of the fault generator (same seed, same faults).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log every request to stderr.")
-def serve(state_dir: Path, port: int, verbose: bool, **settings: Any) -> None:
-    """Run the emulator in the foreground until Ctrl-C; writes STATE_DIR/connection.json."""
+@click.pass_context
+def serve(ctx: click.Context, state_dir: Path, port: int, verbose: bool, **settings: Any) -> None:
+    """Run the emulator in the foreground until Ctrl-C; writes STATE_DIR/connection.json.
+
+    \b
+    Examples:
+      realtime-emulator serve                      # ./.emulator/default, realistic timing
+      realtime-emulator serve --port 8443 --timing instant
+      realtime-emulator serve --throttle-rate 0.3 --seed 7 -v
+    """
+    # Heavy imports here, not at module level: `--help` must not pay for aiohttp.
+    import asyncio
+    import sqlite3
+
+    from emulator.config import EmulatorConfig
+    from emulator.server import Emulator
+
+    debug = bool(ctx.find_root().params.get("debug"))
     logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
+        level=logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING,
         format="emulator: %(levelname)s %(message)s",
         stream=sys.stderr,
     )
     state_dir = usable_state_dir(state_dir)
     _refuse_if_running(state_dir)
-    emulator = Emulator(state_dir, port=port, config=EmulatorConfig(**settings))
+    given = {name: value for name, value in settings.items() if value is not None}
+    emulator = Emulator(state_dir, port=port, config=EmulatorConfig(**given))
     try:
-        asyncio.run(_serve(emulator))
+        received = asyncio.run(_serve(emulator))
     except OSError as exc:
         raise _serve_error(exc, port) from None
     except sqlite3.DatabaseError as exc:
         raise CliError(f"cannot open the state in {state_dir}: {exc}", EXIT_STATE) from None
     click.echo("Emulator stopped.")
+    # SIGTERM is a requested stop (0); Ctrl-C is an interruption like in every other CLI (130).
+    if received == signal.SIGINT:
+        ctx.exit(EXIT_INTERRUPTED)
 
 
-async def _serve(emulator: Emulator) -> None:
+async def _serve(emulator: Emulator) -> int | None:
+    """Serve until SIGINT or SIGTERM; returns the signal that stopped it."""
+    import asyncio
+
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
+    received: list[int] = []
+
+    def on_signal(signum: int) -> None:
+        received.append(signum)
+        stop.set()
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+        loop.add_signal_handler(signum, on_signal, signum)
     ready = asyncio.Event()
     task = asyncio.create_task(emulator.serve_forever(stop, ready))
     ready_wait = asyncio.create_task(ready.wait())
@@ -111,6 +153,7 @@ async def _serve(emulator: Emulator) -> None:
     if ready.is_set():
         _print_banner(emulator)
     await task  # re-raises a start-up failure (port in use, bad state)
+    return received[0] if received else None
 
 
 def _print_banner(emulator: Emulator) -> None:

@@ -1,4 +1,4 @@
-"""The ``emulator`` command line, run as a user would: subprocesses, signals, exit codes."""
+"""The ``realtime-emulator`` command line, run as a user would: subprocesses, signals, exit codes."""
 
 from __future__ import annotations
 
@@ -127,7 +127,7 @@ def _one_line_error(result: subprocess.CompletedProcess[str], code: int, fragmen
     assert result.returncode == code, (result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("emulator: error:") and fragment in lines[0], lines[0]
+    assert lines[0].startswith("realtime-emulator: error:") and fragment in lines[0], lines[0]
     assert "Traceback" not in result.stderr + result.stdout
 
 
@@ -143,7 +143,7 @@ def test_serve_from_the_readme_then_ctrl_c(serve, tmp_path: Path) -> None:
     ]
     assert names == ["Owner"]
     code, out, err = served.stop(signal.SIGINT)
-    assert code == 0, err
+    assert code == 130, err  # Ctrl-C is an interruption, as in every CLI of the toolkit
     assert "Traceback" not in err
     assert not served.connection_file.exists()
     assert conn.url in out and "REQUESTS_CA_BUNDLE" in out and str(conn.ca_bundle) in out
@@ -159,7 +159,7 @@ def test_sigterm_stops_cleanly_and_state_survives(serve, tmp_path: Path) -> None
     second = serve(state_dir=state)
     after = second.ready()
     assert after.subscription_id == before.subscription_id
-    assert second.stop()[0] == 0
+    assert second.stop(signal.SIGTERM)[0] == 0
 
 
 def test_serve_flags_reach_the_settings_and_config_commands(serve, tmp_path: Path) -> None:
@@ -195,10 +195,10 @@ def test_serve_flags_reach_the_settings_and_config_commands(serve, tmp_path: Pat
     assert changed.returncode == 0, changed.stderr
     assert json.loads(changed.stdout)["throttle_rate"] == 0.0
     rejected = run_cli("config", "set", "throttle_rate=5", "--state-dir", str(state))
-    _one_line_error(rejected, 6, "between 0 and 1")
+    _one_line_error(rejected, 1, "between 0 and 1")
     token = run_cli("token", "--principal", "app", "--state-dir", str(state))
     assert token.returncode == 0 and token.stdout.count(".") == 2
-    assert served.stop()[0] == 0
+    assert served.stop(signal.SIGTERM)[0] == 0
 
 
 def test_port_in_use_is_a_one_line_error(tmp_path: Path) -> None:
@@ -207,7 +207,7 @@ def test_port_in_use_is_a_one_line_error(tmp_path: Path) -> None:
         busy.listen()
         port = busy.getsockname()[1]
         result = run_cli("serve", "--state-dir", str(tmp_path / "s"), "--port", str(port))
-    _one_line_error(result, 3, f"port {port} is already in use")
+    _one_line_error(result, 8, f"port {port} is already in use")
     assert not (tmp_path / "s" / "connection.json").exists()
 
 
@@ -216,18 +216,18 @@ def test_second_server_on_the_same_state_dir_is_refused(serve, tmp_path: Path) -
     served = serve(state_dir=state)
     served.ready()
     result = run_cli("serve", "--state-dir", str(state))
-    _one_line_error(result, 3, "already serving")
-    assert served.stop()[0] == 0
+    _one_line_error(result, 8, "already serving")
+    assert served.stop(signal.SIGTERM)[0] == 0
 
 
 def test_unusable_state_dir(tmp_path: Path) -> None:
     not_a_dir = tmp_path / "file"
     not_a_dir.write_text("x")
-    _one_line_error(run_cli("serve", "--state-dir", str(not_a_dir / "sub")), 4, "state directory")
+    _one_line_error(run_cli("serve", "--state-dir", str(not_a_dir / "sub")), 9, "state directory")
     corrupt = tmp_path / "corrupt"
     corrupt.mkdir()
     (corrupt / "state.sqlite").write_bytes(b"this is not a database" * 100)
-    _one_line_error(run_cli("principal", "add", "x", "--state-dir", str(corrupt)), 4, "cannot open")
+    _one_line_error(run_cli("principal", "add", "x", "--state-dir", str(corrupt)), 9, "cannot open")
 
 
 @pytest.mark.parametrize(
@@ -240,8 +240,8 @@ def test_unusable_state_dir(tmp_path: Path) -> None:
         (["serve", "--latency-ms", "-1"], 2, "--latency-ms"),
         (["frobnicate"], 2, "No such command"),
         (["config", "set", "nonsense"], 2, "KEY=VALUE"),
-        (["config", "show"], 5, "no running emulator"),
-        (["principal", "add", "bad name!"], 6, "letters, digits"),
+        (["config", "show"], 10, "no running emulator"),
+        (["principal", "add", "bad name!"], 1, "letters, digits"),
     ],
 )
 def test_bad_input_exit_codes(tmp_path: Path, args: list[str], code: int, fragment: str) -> None:
@@ -261,7 +261,7 @@ def test_principal_added_offline_can_get_a_token(serve, tmp_path: Path) -> None:
     record = json.loads(added.stdout)
     assert uuid.UUID(record["object_id"]) and record["client_secret"]
     duplicate = run_cli("principal", "add", "ci", "--state-dir", str(state))
-    _one_line_error(duplicate, 6, "already exists")
+    _one_line_error(duplicate, 1, "already exists")
     listed = run_cli("principal", "list", "--state-dir", str(state))
     assert listed.returncode == 0
     assert "ci" in listed.stdout and "Owner at /subscriptions/" in listed.stdout
@@ -273,7 +273,7 @@ def test_principal_added_offline_can_get_a_token(serve, tmp_path: Path) -> None:
     with pytest.raises(HttpResponseError) as info:  # a new principal has no roles
         list(_auth(conn, "ci").role_assignments.list_for_scope(scope))
     assert info.value.status_code == 403
-    assert served.stop()[0] == 0
+    assert served.stop(signal.SIGTERM)[0] == 0
 
 
 def test_principal_added_while_serving_lands_in_connection_json(serve, tmp_path: Path) -> None:
@@ -302,4 +302,76 @@ def test_principal_added_while_serving_lands_in_connection_json(serve, tmp_path:
             f"/subscriptions/{conn.subscription_id}", str(uuid.uuid4()), params
         )
     assert info.value.error.code == "PrincipalNotFound"
-    assert served.stop()[0] == 0
+    assert served.stop(signal.SIGTERM)[0] == 0
+
+
+# -- names, version, debug, import discipline (issues 12 and 13) -----------------------------------
+def _installed(name: str) -> str:
+    script = Path(sys.executable).with_name(name)
+    assert script.exists(), f"{name} is not installed (pip install -e .)"
+    return str(script)
+
+
+def test_console_script_and_python_m_agree_on_version() -> None:
+    from importlib.metadata import version
+
+    expected = version("realtime-toolkit")
+    by_module = run_cli("--version")
+    assert by_module.returncode == 0 and by_module.stdout.strip() == f"realtime-emulator {expected}"
+    by_script = subprocess.run(
+        [_installed("realtime-emulator"), "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert by_script.returncode == 0 and by_script.stdout.strip().endswith(expected)
+    assert by_script.stderr == ""
+
+
+def test_old_command_name_still_works_with_a_warning() -> None:
+    result = subprocess.run(
+        [_installed("emulator"), "serve", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0 and "--timing" in result.stdout
+    assert "deprecated" in result.stderr and "realtime-emulator" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_help_lists_every_subcommand_with_examples_and_exit_codes() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for name in ("serve", "principal", "config", "token", "stats", "--version", "--debug"):
+        assert name in result.stdout
+    assert "Examples:" in result.stdout and "10 emulator not reachable" in result.stdout
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["serve", "--help"]])
+def test_help_and_version_import_no_server_stack(args: list[str]) -> None:
+    # --help and --version must stay fast: no aiohttp, cryptography, SDKs or numpy.
+    probe = (
+        "import runpy, sys\n"
+        f"sys.argv = ['realtime-emulator', *{args!r}]\n"
+        "try:\n    runpy.run_module('emulator', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "heavy = [m for m in ('aiohttp', 'cryptography', 'azure', 'numpy', 'jwt', 'sqlite3')"
+        " if m in sys.modules]\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=_env(), capture_output=True, text=True, timeout=60
+    )
+    assert "HEAVY []" in result.stderr, result.stderr
+
+
+def test_serve_with_default_timing_is_realistic(serve, tmp_path: Path) -> None:
+    state = tmp_path / "realistic"
+    served = serve(state_dir=state)
+    served.ready()
+    settings = json.loads(run_cli("config", "show", "--state-dir", str(state)).stdout)
+    assert settings["timing"] == "realistic"
+    assert settings["lro_seconds"] == 2.0 and settings["role_propagation_seconds"] == 5.0
+    instant = run_cli("config", "set", "timing=instant", "--state-dir", str(state))
+    assert json.loads(instant.stdout)["lro_seconds"] == 0.0
+    assert served.stop(signal.SIGTERM)[0] == 0
+
+
+def test_debug_flag_is_accepted_by_every_command(tmp_path: Path) -> None:
+    result = run_cli("--debug", "config", "show", "--state-dir", str(tmp_path / "none"))
+    _one_line_error(result, 10, "no running emulator")
