@@ -18,8 +18,18 @@ SERVICE_PRINCIPAL_FILTERS = {
     "accountEnabled": "scalar",
     "servicePrincipalNames": "collection",
 }
-USER_FILTERS = {"id": "scalar", "userPrincipalName": "scalar", "mail": "scalar", "displayName": "scalar"}
-GROUP_FILTERS = {"id": "scalar", "displayName": "scalar", "mail": "scalar", "mailNickname": "scalar"}
+USER_FILTERS = {
+    "id": "scalar",
+    "userPrincipalName": "scalar",
+    "mail": "scalar",
+    "displayName": "scalar",
+}
+GROUP_FILTERS = {
+    "id": "scalar",
+    "displayName": "scalar",
+    "mail": "scalar",
+    "mailNickname": "scalar",
+}
 
 
 def service_principal(record: principals.PrincipalRecord, tenant_id: str) -> dict[str, Any]:
@@ -99,5 +109,7 @@ def typed(entity: dict[str, Any], odata_type: str) -> dict[str, Any]:
 
 def directory_objects(store: Store) -> dict[str, dict[str, Any]]:
     """Every directory object by lower-case id, with its ``@odata.type``."""
-    objects = {sp["id"].lower(): typed(sp, SERVICE_PRINCIPAL_TYPE) for sp in service_principals(store)}
+    objects = {
+        sp["id"].lower(): typed(sp, SERVICE_PRINCIPAL_TYPE) for sp in service_principals(store)
+    }
     return objects

@@ -28,7 +28,11 @@ class GraphError(ServiceError):
             "error": {
                 "code": self.code,
                 "message": self.message,
-                "innerError": {"date": now, "request-id": request_id, "client-request-id": request_id},
+                "innerError": {
+                    "date": now,
+                    "request-id": request_id,
+                    "client-request-id": request_id,
+                },
             }
         }
 

@@ -171,13 +171,17 @@ async def get_by_ids(ctx: RequestContext) -> web.Response:
     wanted_types = None
     if types is not None:
         if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
-            raise bad_request("Request_BadRequest", "The 'types' property must be a list of strings.")
+            raise bad_request(
+                "Request_BadRequest", "The 'types' property must be a list of strings."
+            )
         wanted_types = {t.lower().removeprefix("#microsoft.graph.") for t in types}
     objects = directory.directory_objects(ctx.store)
     found = []
     for object_id in ids:
         entity = objects.get(object_id.lower())
-        kind = str(entity["@odata.type"]).removeprefix("#microsoft.graph.").lower() if entity else ""
+        kind = (
+            str(entity["@odata.type"]).removeprefix("#microsoft.graph.").lower() if entity else ""
+        )
         if entity is not None and (wanted_types is None or kind in wanted_types):
             found.append(_select(ctx, entity))
     return json_response({"@odata.context": _context_url(ctx, "directoryObjects"), "value": found})

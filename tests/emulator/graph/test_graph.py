@@ -69,7 +69,9 @@ def test_service_principal_by_name_filter_finds_the_app(emulator: Emulator, grap
 
 def test_filters_on_app_id_and_display_name(emulator: Emulator, graph: Graph) -> None:
     deployer = emulator.connection.principals["deployer"]
-    by_app = graph.get("/servicePrincipals", **{"$filter": f"appId eq '{deployer.client_id.upper()}'"})
+    by_app = graph.get(
+        "/servicePrincipals", **{"$filter": f"appId eq '{deployer.client_id.upper()}'"}
+    )
     assert [sp["id"] for sp in by_app.json()["value"]] == [deployer.object_id]
     by_name = graph.get(
         "/servicePrincipals",
@@ -82,7 +84,9 @@ def test_filters_on_app_id_and_display_name(emulator: Emulator, graph: Graph) ->
 
 def test_select_top_and_count(emulator: Emulator, graph: Graph) -> None:
     total = len(emulator.connection.principals)
-    answer = graph.get("/servicePrincipals", **{"$select": "id,appId", "$top": "1", "$count": "true"})
+    answer = graph.get(
+        "/servicePrincipals", **{"$select": "id,appId", "$top": "1", "$count": "true"}
+    )
     body = answer.json()
     assert body["@odata.count"] == total
     assert len(body["value"]) == 1
@@ -133,7 +137,9 @@ def test_get_by_ids_types_the_objects_and_skips_unknown_ids(
     [found] = answer.json()["value"]
     assert found["@odata.type"] == "#microsoft.graph.servicePrincipal"
     assert found["id"] == app.object_id
-    only_users = graph.post("/directoryObjects/getByIds", {"ids": [app.object_id], "types": ["user"]})
+    only_users = graph.post(
+        "/directoryObjects/getByIds", {"ids": [app.object_id], "types": ["user"]}
+    )
     assert only_users.json()["value"] == []
     bad = graph.post("/directoryObjects/getByIds", {"ids": "x"})
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "Request_BadRequest"
