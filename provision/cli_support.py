@@ -237,7 +237,8 @@ def _one_line(exc: click.UsageError, name: str | None, wants_json: bool) -> None
     exc._provision_seen = True  # type: ignore[attr-defined]  # marks it handled once
     where = f"provision {name}" if name and name != "provision" else "provision"
     if exc.ctx is not None:
-        exc.message = f"{exc.message.rstrip('.')}; see '{where} --help'"
+        # click declares ``message`` Final; rewriting the text in place is the point here
+        exc.message = f"{exc.message.rstrip('.')}; see '{where} --help'"  # type: ignore[misc]
         exc.ctx = None  # without a context, click prints the message alone
     if wants_json:
         _json_error(exc, exc.exit_code)
