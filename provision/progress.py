@@ -12,6 +12,8 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import IO, Any
 
@@ -135,6 +137,23 @@ class Progress:
             self._line(phase, line)
 
     # -- steps -------------------------------------------------------------------------------
+    @contextmanager
+    def activity(self, text: str) -> Iterator[None]:
+        """A spinner while a read runs (live display only; the line goes away afterwards, so a
+        command's result is not interleaved with stale progress)."""
+        if self.quiet or not self.live:
+            yield
+            return
+        from rich.markup import escape
+
+        with self._lock:
+            task = self._display().add_task(escape(text), total=None)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._display().remove_task(task)
+
     def step(self, message: str) -> None:
         """A stage worth telling (``starting local emulator…``, ``reading actual state``)."""
         if self.quiet:

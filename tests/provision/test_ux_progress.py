@@ -113,3 +113,14 @@ def test_events_from_several_threads_are_all_drawn() -> None:
         t.join(timeout=10)
     lines = out.getvalue().splitlines()
     assert len(lines) == 160 and all(line[0] in "…✓" for line in lines)
+
+
+def test_activity_spins_only_in_the_live_display() -> None:
+    progress, out, _ = plain()
+    with progress.activity("reading dev…"):
+        pass
+    assert out.getvalue() == ""
+    live_out = io.StringIO()
+    with Progress(stream=live_out, live=True) as live, live.activity("reading dev…"):
+        assert live._bar is not None and len(live._bar.tasks) == 1
+    assert live._bar is None  # closed

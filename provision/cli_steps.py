@@ -1,0 +1,126 @@
+"""The steps ``provision``'s commands share between parsing and exiting: confirmation, showing
+the plan, lifecycle warnings, outputs with the local endpoint's lifetime, and rendering an
+``up``/``down`` report. Kept out of ``cli.py`` so that module stays a list of commands; imports
+are function-local so that ``provision --help`` stays light.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from provision.errors import UsageError
+
+
+@contextmanager
+def reading(what: str | Path | None, as_json: bool) -> Iterator[None]:
+    """A spinner at a terminal while an environment is opened and read (the embedded emulator
+    may take seconds to start); nothing in pipes or under --json."""
+    from provision.progress import Progress
+
+    label = f"opening environment {what or ''} and reading its state…".replace("  ", " ")
+    with Progress(plain=as_json) as progress, progress.activity(label):
+        yield
+
+
+def confirmer(yes: bool, question: str) -> Callable[[Any], bool]:
+    """Asks (stderr) before destructive changes; the plan itself was already shown."""
+    from provision import render
+
+    def confirm(plan: Any) -> bool:
+        if yes:
+            return True
+        if not render.is_interactive():
+            raise UsageError(
+                f"not applied: {plan.environment} needs confirmation for "
+                f"{render.destructive_text(plan)}; re-run with --yes (no terminal to ask)"
+            )
+        return click.confirm(question, err=True, default=False)
+
+    return confirm
+
+
+def show_plan(title: str) -> Callable[[str, Any], None]:
+    from provision import render
+
+    def show(environment: str, plan: Any) -> None:
+        click.echo(render.plan_text(plan, title=title), err=True)
+
+    return show
+
+
+def lifecycle_warnings(session: Any, deployed: list[Any]) -> list[Any]:
+    """Lifecycle warnings; a catalog that cannot be read is a warning, not a failure."""
+    from provision import lifecycle
+    from provision.errors import AuthError, AzureApiError
+
+    try:
+        return lifecycle.check_session(session, deployed)
+    except AuthError:
+        raise
+    except AzureApiError as exc:
+        click.echo(
+            f"warning: lifecycle not checked: could not read the model catalog ({exc})", err=True
+        )
+        return []
+
+
+def lifecycle_exit(warnings: list[Any], strict: bool) -> int | None:
+    """Exit 6 under --strict-lifecycle when there are warnings (they were already printed)."""
+    if strict and warnings:
+        from provision.lifecycle import EXIT_LIFECYCLE, LifecycleError
+
+        click.echo(f"error: {LifecycleError(warnings)}", err=True)
+        return EXIT_LIFECYCLE
+    return None
+
+
+def outputs_of(session: Any) -> dict[str, Any]:
+    from provision import facts, lifecycle, outputs
+    from provision.targets import emulator_state_dir
+
+    actual = facts.gather(session.backend, session.desired)
+    local = None
+    if session.target.kind == "emulator":
+        state = emulator_state_dir(session.loaded)
+        ca = str(session.target.ca_bundle) if session.target.ca_bundle else None
+        local = outputs.local_endpoint(session.target.started_emulator, shown_path(state), ca)
+    dialect = lifecycle.smoke_dialect_of(session.loaded.config)
+    return outputs.build(session.desired, actual, dialect=dialect, local=local)
+
+
+def shown_path(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it (shorter to type)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def report_outcomes(report: Any, as_json: bool, text_of: Callable[[Any], str], command: str) -> int:
+    """Errors on stderr (one block per environment), results once on stdout."""
+    from provision import render
+    from provision.cli_support import emit
+    from provision.documents import FORMAT_VERSION
+
+    several = len(report.environments) > 1
+    texts = []
+    for outcome in report.environments:
+        if outcome.error is not None:
+            click.echo(
+                render.prefixed(outcome.environment, render.error_text(outcome.error), several),
+                err=True,
+            )
+        if outcome.result is not None and not outcome.skipped:
+            texts.append(render.prefixed(outcome.environment, text_of(outcome.result), several))
+        elif outcome.skipped:
+            texts.append(render.prefixed(outcome.environment, outcome.skipped, several))
+    if as_json:
+        emit({"format_version": FORMAT_VERSION, "command": command, **report.to_dict()}, "", True)
+    elif texts:
+        click.echo("\n".join(texts))
+    return int(report.exit_code)
