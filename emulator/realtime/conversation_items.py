@@ -39,6 +39,13 @@ class ConversationItems:
                 f"Item with id '{item.id}' already exists.",
                 "item.id",
             )
+        if item.type == "function_call_output" and not self._has_call(item.call_id):
+            # Azure's words and code for it (seen in livekit/agents#3344)
+            raise p.ParamError(
+                "invalid_tool_call_id",
+                f"Tool call ID '{item.call_id}' not found in conversation.",
+                None,
+            )
         previous = self.conversation.insert(item, body.get("previous_item_id"))
         self.announce(item, previous)
         for part in item.parts:
@@ -107,6 +114,11 @@ class ConversationItems:
             self._outbox.emit(
                 event("conversation.item.created", previous_item_id=previous, item=wire)
             )
+
+    def _has_call(self, call_id: str | None) -> bool:
+        return any(
+            i.type == "function_call" and i.call_id == call_id for i in self.conversation.items
+        )
 
     def find(self, item_id: str, code: str) -> Item:
         """The item, or the ``ParamError`` named ``code``."""

@@ -46,11 +46,13 @@ class OutputSettings:
     instructions: str
     metadata: dict[str, str] | None
     conversation: str  # "auto" | "none"
+    tools: list[dict[str, Any]]
+    tool_choice: Any  # "auto" | "none" | "required" | {"type": "function", "name": …}
 
 
 def _fill_turn_detection(value: dict[str, Any] | None, ga: bool) -> dict[str, Any] | None:
-    if value is None:
-        return None
+    if value is None or value["type"] == "none":
+        return None  # preview's {"type": "none"} means what null means: no turn detection
     defaults = SERVER_VAD_DEFAULTS if value["type"] == "server_vad" else SEMANTIC_VAD_DEFAULTS
     filled = {**defaults, **value}
     if ga and filled["type"] == "server_vad":
@@ -174,6 +176,8 @@ class GADialect(Dialect):
             instructions=params.get("instructions", state["instructions"]),
             metadata=params.get("metadata"),
             conversation=params.get("conversation", "auto"),
+            tools=params.get("tools", state["tools"]),
+            tool_choice=params.get("tool_choice", state["tool_choice"]),
         )
 
     def input_format(self, state: dict[str, Any]) -> str:
@@ -256,6 +260,8 @@ class BetaDialect(Dialect):
             instructions=params.get("instructions", state["instructions"]),
             metadata=params.get("metadata"),
             conversation=params.get("conversation", "auto"),
+            tools=params.get("tools", state["tools"]),
+            tool_choice=params.get("tool_choice", state["tool_choice"]),
         )
 
     def input_format(self, state: dict[str, Any]) -> str:

@@ -3,6 +3,12 @@
 Appended audio is decoded to PCM16 24 kHz and kept until committed (by the client or by VAD
 at the end of speech); each committed item is transcribed by a ``Transcribe`` job, and a reply
 waiting for that transcript is advanced when it arrives.
+
+``idle_timeout_ms`` (GA ``server_vad``) is measured on the input audio's own clock, like every
+VAD time: once that much audio without speech has arrived after the later of the last turn's
+end and the end of the last reply's playback (reply finished + its audio duration), the
+buffer is committed as a (silent) user item with ``input_audio_buffer.timeout_triggered``
+and a response is created, as the API reference describes.
 """
 
 from __future__ import annotations
@@ -47,6 +53,8 @@ class InputAudio:
         self._decoder: tuple[str, Callable[[bytes], bytes]] | None = None
         self._speech_item: str | None = None
         self._speech_start_ms = 0
+        self._idle_from_ms = 0.0  # input audio time from which silence counts as idle
+        responses.on_finished = self._response_finished
 
     # -- client events --------------------------------------------------------------------------
     def append(self, body: dict[str, Any]) -> None:
@@ -103,6 +111,12 @@ class InputAudio:
                 self._speech_started(turn, ms)
             elif kind == "stop" and self._speech_item is not None:
                 self._speech_stopped(turn, ms)
+        self._check_idle(turn)
+
+    @property
+    def position_ms(self) -> float:
+        """Input audio time: milliseconds of audio received since the session began."""
+        return self._buffer_start_ms + len(self._buffer) / PCM_BYTES_PER_MS
 
     def turn_detection_changed(self) -> None:
         """New VAD settings: the next audio starts a fresh detector."""
@@ -158,6 +172,30 @@ class InputAudio:
         self._responses.advance_reply()
 
     # -- turns ----------------------------------------------------------------------------------
+    def _response_finished(self, audio_seconds: float) -> None:
+        self._idle_from_ms = max(self._idle_from_ms, self.position_ms + audio_seconds * 1000)
+
+    def _check_idle(self, turn: dict[str, Any]) -> None:
+        timeout = turn.get("idle_timeout_ms")
+        if not timeout or self._speech_item is not None or self._responses.active is not None:
+            return
+        now = self.position_ms
+        if now - self._idle_from_ms < timeout:
+            return
+        item_id = new_id("item")
+        self._outbox.emit(
+            event(
+                "input_audio_buffer.timeout_triggered",
+                audio_start_ms=int(self._idle_from_ms),
+                audio_end_ms=int(now),
+                item_id=item_id,
+            )
+        )
+        self._drop_buffer(int((self._idle_from_ms - self._buffer_start_ms) * PCM_BYTES_PER_MS))
+        self._idle_from_ms = now
+        self._commit(item_id, bytes(self._buffer))
+        self._responses.start({})
+
     def _speech_started(self, turn: dict[str, Any], ms: int) -> None:
         start = max(int(self._buffer_start_ms), ms)  # ms includes the prefix padding
         self._speech_item = new_id("item")
@@ -179,6 +217,7 @@ class InputAudio:
         # audio before the padded start of speech is dropped, as the service does
         self._drop_buffer(int((self._speech_start_ms - self._buffer_start_ms) * PCM_BYTES_PER_MS))
         self._commit(item_id, bytes(self._buffer))
+        self._idle_from_ms = max(self._idle_from_ms, float(ms))
         if turn.get("create_response", True) and self._responses.active is None:
             self._responses.start({})
 

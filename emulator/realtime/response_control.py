@@ -3,6 +3,8 @@ the streaming of the active response (its audio is synthesised by a ``Synthesize
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any
 
 from emulator.realtime import validation as p
@@ -17,8 +19,14 @@ from emulator.realtime.response_stream import (
 from emulator.realtime.session_config import SessionConfig
 from emulator.realtime.speech_jobs import Synthesize
 from emulator.realtime.speech_protocol import Speech
+from emulator.realtime.tool_calls import answer_from_output, choose_tool
 
 PCM_BYTES_PER_MS = 48.0  # PCM16 mono 24 kHz
+# What rate_limits.updated reports: a per-minute budget per session (tier-1 gpt-realtime
+# figures on Microsoft's quota page), with each response reserving its output tokens.
+REQUESTS_PER_MINUTE = 200
+TOKENS_PER_MINUTE = 100_000
+DEFAULT_OUTPUT_RESERVATION = 4096
 _ITEM_REFERENCE = p.obj({"type": p.string, "id": p.string}, ("type", "id"))
 
 
@@ -38,6 +46,7 @@ class ResponseControl:
         *,
         track_audio: bool = False,
     ) -> None:
+        self.on_finished: Callable[[float], None] = lambda audio_seconds: None
         self._config = config
         self._conversation = conversation
         self._outbox = outbox
@@ -47,6 +56,8 @@ class ResponseControl:
         self._pending_reply: dict[str, Any] | None = None  # the active response awaits input
         self.spoken = False  # assistant audio exists: the voice is fixed
         self._playing: str | None = None  # response id whose audio the track is playing
+        self._requests_used = 0
+        self._tokens_used = 0
 
     # -- client events --------------------------------------------------------------------------
     def create(self, body: dict[str, Any]) -> None:
@@ -150,11 +161,10 @@ class ResponseControl:
             audio_events=not self._track_audio,
         )
         source = self._reply_source(params)
-        if in_conversation:
-            self._conversation.insert(run.item, None)
         self.active = run
         self._pending_reply = {"source": source, "instructions": params.get("instructions")}
         self._outbox.emit_all(run.opening())
+        self._outbox.emit(self._rate_limits(run))
         self.advance_reply()
 
     def advance_reply(self) -> None:
@@ -163,6 +173,10 @@ class ResponseControl:
         if run is None or pending is None or run.finished:
             return
         kind, value = pending["source"]
+        if kind == "output":
+            self._pending_reply = None
+            self._speak(run, self._answer(value))
+            return
         heard: str | None = value
         if kind == "item":
             item = self._conversation.find(value)
@@ -172,7 +186,17 @@ class ResponseControl:
         if not heard and pending["instructions"]:
             heard = pending["instructions"]
         self._pending_reply = None
-        text = self._speech.reply(heard or "")
+        call = choose_tool(run.settings.tools, run.settings.tool_choice, heard or "")
+        if call is not None:
+            arguments = json.dumps(call.arguments, separators=(",", ":"))
+            run.call_function(call.name, arguments)
+            self._outbox.emit_all(run.begin(self._place(run)))
+            return
+        self._speak(run, self._speech.reply(heard or ""))
+
+    def _speak(self, run: ResponseStream, text: str) -> None:
+        """Open the reply message and ask for its audio (or stream its text)."""
+        self._outbox.emit_all(run.begin(self._place(run)))
         if run.settings.audio:
             self._outbox.request(Synthesize(new_id("job"), run.id, text, run.settings.voice))
         else:
@@ -185,9 +209,46 @@ class ResponseControl:
         self._outbox.emit_all(self.active.cancel(reason))
         self._finish_active()
 
+    def _place(self, run: ResponseStream) -> str | None:
+        """Add the output item to the conversation; its predecessor's id."""
+        if not run.in_conversation:
+            return None
+        return self._conversation.insert(run.item, None)
+
+    def _answer(self, output_item_id: str) -> str:
+        """The spoken answer to a ``function_call_output`` item."""
+        output = self._conversation.find(output_item_id)
+        if output is None:
+            return self._speech.reply("")
+        call = next(
+            (
+                i
+                for i in self._conversation.items
+                if i.type == "function_call" and i.call_id == output.call_id
+            ),
+            None,
+        )
+        return answer_from_output(call.name or "" if call else "", output.output or "")
+
+    def _rate_limits(self, run: ResponseStream) -> dict[str, Any]:
+        """``rate_limits.updated`` at the start of a response (its output reserved)."""
+        limit = run.settings.max_output_tokens
+        reserved = limit if isinstance(limit, int) else DEFAULT_OUTPUT_RESERVATION
+        self._requests_used += 1
+        self._tokens_used += run.input_text_tokens + run.input_audio_tokens + reserved
+        return event(
+            "rate_limits.updated",
+            rate_limits=[
+                _limit("requests", REQUESTS_PER_MINUTE, self._requests_used),
+                _limit("tokens", TOKENS_PER_MINUTE, self._tokens_used),
+            ],
+        )
+
     def _finish_active(self) -> None:
-        self.active = None
+        finished, self.active = self.active, None
         self._pending_reply = None
+        if finished is not None:
+            self.on_finished(finished.audio_seconds)
 
     def _check_input(self, entries: list[Any]) -> None:
         """``response.input``: item references or items as ``conversation.item.create`` takes."""
@@ -221,6 +282,8 @@ class ResponseControl:
                     return ("text", " ".join(texts))
             return ("text", "")
         for item in reversed(self._conversation.items):
+            if item.type == "function_call_output":
+                return ("output", item.id)
             if item.type == "message" and item.role == "user":
                 return ("item", item.id)
         return ("text", "")
@@ -234,3 +297,14 @@ class ResponseControl:
                 elif part.kind == "audio" and item.role != "assistant":
                     audio_ms += len(part.audio or b"") / PCM_BYTES_PER_MS
         return text, int(audio_ms / 1000 * INPUT_AUDIO_TOKENS_PER_SECOND + 0.5)
+
+
+def _limit(name: str, limit: int, used: int) -> dict[str, Any]:
+    """One entry of ``rate_limits``: the budget refills evenly over a minute."""
+    remaining = max(0, limit - used)
+    return {
+        "name": name,
+        "limit": limit,
+        "remaining": remaining,
+        "reset_seconds": round(60.0 * (limit - remaining) / limit, 3),
+    }

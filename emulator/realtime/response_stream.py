@@ -1,7 +1,9 @@
 """One model response as a stream of server events: lifecycle, transcript and audio deltas.
 
-``ResponseStream`` is I/O-free. The session creates it (``opening`` events), hands it the reply
-text and encoded audio once synthesised (``set_reply``), then the runner pulls ``step()``
+``ResponseStream`` is I/O-free. The session creates it (``opening``: ``response.created``),
+then, once the reply is decided, either opens a message (``begin``) and hands it the reply
+text and encoded audio once synthesised (``set_reply``), or makes a function call
+(``call_function``: arguments as deltas); then the runner pulls ``step()``
 batches at its own pace until ``finished``; ``cancel`` ends it early with Azure's
 cancelled/incomplete shapes. Audio deltas follow Azure captures: 100, 150, then 250 ms.
 With ``audio_events=False`` (a WebRTC media track) the audio chunks travel beside the events
@@ -22,6 +24,7 @@ from emulator.realtime.ids import event, new_id
 CHUNK_MS = (100, 150)  # then 250 ms per delta (4800, 7200, 12000 bytes of PCM16 24 kHz)
 STEADY_CHUNK_MS = 250
 TEXT_WORDS_PER_STEP = 3
+ARGUMENT_DELTA_CHARS = 16  # function-call arguments stream in small pieces, as Azure's do
 INPUT_AUDIO_TOKENS_PER_SECOND = 10.0
 OUTPUT_AUDIO_TOKENS_PER_SECOND = 20.0
 
@@ -78,6 +81,8 @@ class ResponseStream:
         self.status = "in_progress"
         self.finished = False
         self.ready = False
+        self._begun = False  # the output item was announced
+        self._arguments = ""  # a function call's complete arguments
         self._queue: list[tuple[list[dict[str, Any]], bytes]] = []  # (events, audio chunk)
         self._sent_text = ""
         self._audio_seconds = 0.0
@@ -91,15 +96,51 @@ class ResponseStream:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def opening(self) -> list[dict[str, Any]]:
-        """``response.created`` through ``response.content_part.added``."""
+        """``response.created`` (the output item follows once the reply is decided)."""
+        return [event("response.created", response=self._response(usage=None))]
+
+    def begin(self, previous_item_id: str | None) -> list[dict[str, Any]]:
+        """Announce the output item: ``response.output_item.added`` (and, for a message,
+        through ``response.content_part.added``)."""
+        events = self._announce(previous_item_id)
+        if self.item.type == "message":
+            events.append(
+                event("response.content_part.added", **self._where(), part=self._part_wire())
+            )
+        return events
+
+    def call_function(self, name: str, arguments: str) -> None:
+        """Make the reply a function call (then ``begin``); its arguments stream as deltas."""
+        self.item = Item(
+            self.item.id,
+            "function_call",
+            status="in_progress",
+            call_id=new_id("call", 16),
+            name=name,
+            arguments="",
+        )
+        self._arguments = arguments
+        self._sent_text = arguments
+        for start in range(0, len(arguments), ARGUMENT_DELTA_CHARS):
+            delta = arguments[start : start + ARGUMENT_DELTA_CHARS]
+            self._queue.append(
+                (
+                    [event("response.function_call_arguments.delta", **self._where(), delta=delta)],
+                    b"",
+                )
+            )
+        self.ready = True
+
+    def _announce(self, previous_item_id: str | None) -> list[dict[str, Any]]:
+        self._begun = True
+        self.previous_item_id = previous_item_id
         events = [
-            event("response.created", response=self._response(usage=None)),
             event(
                 "response.output_item.added",
                 response_id=self.id,
                 output_index=0,
                 item=self.item.wire(self.dialect),
-            ),
+            )
         ]
         if self.in_conversation:
             name = (
@@ -112,7 +153,6 @@ class ResponseStream:
                     name, previous_item_id=self.previous_item_id, item=self.item.wire(self.dialect)
                 )
             )
-        events.append(event("response.content_part.added", **self._where(), part=self._part_wire()))
         return events
 
     def set_reply(self, text: str, audio: bytes | None, bytes_per_ms: float) -> None:
@@ -171,6 +211,11 @@ class ResponseStream:
         self._queue.clear()
         return self._close("cancelled", {"type": "cancelled", "reason": reason})
 
+    @property
+    def audio_seconds(self) -> float:
+        """Duration of the reply audio (what the client will be playing)."""
+        return self._audio_seconds
+
     def seconds_left(self) -> float:
         """Audio seconds of the next queued batch (the transport paces on it)."""
         if not self._queue:
@@ -185,42 +230,65 @@ class ResponseStream:
     def _close(self, status: str, details: dict[str, Any] | None) -> list[dict[str, Any]]:
         self.finished = True
         self.status = status
-        text = self._sent_text.strip() if status != "completed" else self._sent_text
-        part = self.item.parts[0]
-        if part.kind == "audio":
-            part.transcript = text
-        else:
-            part.text = text
-        self.item.status = "completed" if status == "completed" else "incomplete"
         events: list[dict[str, Any]] = []
-        if part.kind == "audio":
-            events.append(event(self.dialect.audio_done, **self._where()))
-            events.append(event(self.dialect.transcript_done, **self._where(), transcript=text))
-        else:
-            events.append(event(self.dialect.text_done, **self._where(), text=text))
-        events.append(event("response.content_part.done", **self._where(), part=self._part_wire()))
-        events.append(
-            event(
-                "response.output_item.done",
-                response_id=self.id,
-                output_index=0,
-                item=self.item.wire(self.dialect),
-            )
-        )
-        if self.in_conversation and self.dialect.name == "ga":
+        if self._begun:
+            events += self._close_item(status)
+            self.item.status = "completed" if status == "completed" else "incomplete"
             events.append(
                 event(
-                    "conversation.item.done",
-                    previous_item_id=self.previous_item_id,
+                    "response.output_item.done",
+                    response_id=self.id,
+                    output_index=0,
                     item=self.item.wire(self.dialect),
                 )
             )
+            if self.in_conversation and self.dialect.name == "ga":
+                events.append(
+                    event(
+                        "conversation.item.done",
+                        previous_item_id=self.previous_item_id,
+                        item=self.item.wire(self.dialect),
+                    )
+                )
         events.append(
             event("response.done", response=self._response(usage=self._usage(), details=details))
         )
         return events
 
+    def _close_item(self, status: str) -> list[dict[str, Any]]:
+        """The ``.done`` events of the output item's content (or of its arguments)."""
+        if self.item.type == "function_call":
+            self.item.arguments = self._arguments
+            named = {"name": self.item.name} if self.dialect.name == "ga" else {}
+            return [
+                event(
+                    "response.function_call_arguments.done",
+                    **self._where(),
+                    **named,
+                    arguments=self.item.arguments or "",
+                )
+            ]
+        text = self._sent_text.strip() if status != "completed" else self._sent_text
+        part = self.item.parts[0]
+        events: list[dict[str, Any]] = []
+        if part.kind == "audio":
+            part.transcript = text
+            events.append(event(self.dialect.audio_done, **self._where()))
+            events.append(event(self.dialect.transcript_done, **self._where(), transcript=text))
+        else:
+            part.text = text
+            events.append(event(self.dialect.text_done, **self._where(), text=text))
+        events.append(event("response.content_part.done", **self._where(), part=self._part_wire()))
+        return events
+
     def _where(self) -> dict[str, Any]:
+        if self.item.type == "function_call":
+            return {
+                "response_id": self.id,
+                "item_id": self.item.id,
+                "output_index": 0,
+                "call_id": self.item.call_id,
+            }
         return {
             "response_id": self.id,
             "item_id": self.item.id,
@@ -237,7 +305,7 @@ class ResponseStream:
     def _response(
         self, usage: dict[str, Any] | None, details: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        output = [self.item.wire(self.dialect)] if usage is not None else []
+        output = [self.item.wire(self.dialect)] if usage is not None and self._begun else []
         return {
             "object": "realtime.response",
             "id": self.id,

@@ -79,8 +79,16 @@ SEMANTIC_VAD = p.obj(
 GA_TURN_DETECTION = p.nullable(
     p.tagged("type", {"server_vad": _server_vad(True), "semantic_vad": SEMANTIC_VAD})
 )
+# {"type": "none"} is what Microsoft's preview client library sends to switch turn detection
+# off (Azure-Samples/aoai-realtime-audio-sdk rtclient ``NoTurnDetection``; the Azure Java SDK's
+# ``RealtimeTurnDetectionDisabled``, "Supported only in Azure"). GA has no such variant: there
+# ``null`` turns detection off and "none" is refused, as the GA schema's union says.
+NO_TURN_DETECTION = p.obj({"type": p.string})
 BETA_TURN_DETECTION = p.nullable(
-    p.tagged("type", {"server_vad": _server_vad(False), "semantic_vad": SEMANTIC_VAD})
+    p.tagged(
+        "type",
+        {"server_vad": _server_vad(False), "semantic_vad": SEMANTIC_VAD, "none": NO_TURN_DETECTION},
+    )
 )
 
 

@@ -16,6 +16,7 @@ Measured facts that shape this module:
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, Protocol
@@ -130,6 +131,9 @@ _worker_recognizer: Recognizer | None = None
 
 def _worker_init(options: dict[str, Any]) -> None:
     global _worker_recognizer
+    # Ctrl-C reaches the whole process group; the parent decides how to stop (and says so
+    # once), so a worker must not die printing its own KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_recognizer = Recognizer(**options)
     _worker_recognizer.load()
 

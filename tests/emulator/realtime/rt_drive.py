@@ -22,6 +22,7 @@ def pump(
             else:
                 assert isinstance(job, Synthesize)
                 session.job_done(job, session.speech.synthesize(job.text, job.voice))
+        out += session.events_to_send()  # what the jobs' results produced comes first
         if stream and session.streaming:
             out += session.stream_step()
             continue

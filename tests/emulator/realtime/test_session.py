@@ -95,7 +95,8 @@ def test_manual_audio_turn_full_sequence(dialect: str) -> None:
     head = ["session.updated", "input_audio_buffer.committed", n["item"]]
     if dialect == "ga":
         head.append("conversation.item.done")
-    head += ["response.created", "response.output_item.added", n["item"]]
+    # rate_limits.updated opens every response (Microsoft's event reference)
+    head += ["response.created", "rate_limits.updated", "response.output_item.added", n["item"]]
     assert types[: len(head)] == head
     assert types[-1] == "response.done"
     deltas = [ev for ev in events if ev["type"] == n["audio"]]
