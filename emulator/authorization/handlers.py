@@ -15,7 +15,9 @@ from aiohttp import web
 
 from emulator import clock
 from emulator.arm import paging
+from emulator.arm.deserialize import coerce
 from emulator.authorization import rbac, roles, scopes
+from emulator.authorization.fields import PRINCIPAL_TYPES, ROLE_ASSIGNMENT_FIELDS
 from emulator.entra import principals, replication
 from emulator.entra.replication import is_replicated
 from emulator.errors import ServiceError, bad_request, conflict, not_found
@@ -23,7 +25,6 @@ from emulator.http import RequestContext, Route, empty_response, json_response
 from emulator.seed import ROLE_ASSIGNMENT_KIND
 from emulator.store import Store
 
-PRINCIPAL_TYPES = ("User", "Group", "ServicePrincipal", "ForeignGroup", "Device")
 _GUID = rbac.GUID
 _SCOPE = r"(?P<scope>(?:/[^/]+)*?)"
 _AUTHZ = r"/providers/Microsoft\.Authorization"
@@ -163,7 +164,8 @@ async def put_role_assignment(ctx: RequestContext) -> web.Response:
     rbac.authorize(ctx, "Microsoft.Authorization/roleAssignments/write", scope)
     scopes.require_existing(ctx.store, scope)
     name = _assignment_name(ctx.params["name"])
-    props = _assignment_properties(await ctx.json_object(), scope)
+    body = coerce(await ctx.json_object(), ROLE_ASSIGNMENT_FIELDS)
+    props = _assignment_properties(body, scope)
     role = _role_definition(ctx, props["roleDefinitionId"])
     _check_principal(ctx, props["principalId"], props.get("principalType"))
     with ctx.store.transaction():

@@ -12,9 +12,11 @@ from aiohttp import web
 
 from emulator.arm import common as rc
 from emulator.arm import lro, paging
+from emulator.arm.deserialize import coerce
 from emulator.authorization import rbac
 from emulator.cognitiveservices.accounts import models as am
 from emulator.cognitiveservices.accounts import rules
+from emulator.cognitiveservices.accounts.fields import ACCOUNT_FIELDS
 from emulator.cognitiveservices.accounts.models import (
     AccountView,
     find_account_by_subdomain,
@@ -44,7 +46,7 @@ async def put_account(ctx: RequestContext) -> web.Response:
     """``PUT $A``: 201 create / 200 update or restore, always an LRO."""
     sub = rc.subscription_id(ctx)
     rbac.authorize(ctx, f"{_A}/write", _scope(sub, ctx))
-    body = await ctx.json_object()
+    body = coerce(await ctx.json_object(), ACCOUNT_FIELDS)
     with ctx.store.transaction():
         doc, status = rules.put_account(ctx, sub, ctx.params["rg"], ctx.params["account"], body)
     return json_response(_initial(ctx, doc), status, lro.async_headers(ctx, doc["op"]))
@@ -63,7 +65,7 @@ async def patch_account(ctx: RequestContext) -> web.Response:
     """``PATCH $A``: partial update, an LRO (200 + Azure-AsyncOperation)."""
     sub = rc.subscription_id(ctx)
     rbac.authorize(ctx, f"{_A}/write", _scope(sub, ctx))
-    body = await ctx.json_object()
+    body = coerce(await ctx.json_object(), ACCOUNT_FIELDS)
     with ctx.store.transaction():
         doc = am.require_live(ctx.store, sub, ctx.params["rg"], ctx.params["account"], rc.now())
         doc = rules.patch_account(ctx, doc, body)

@@ -12,12 +12,14 @@ from aiohttp import web
 
 from emulator.arm import common as rc
 from emulator.arm import lro, paging
+from emulator.arm.deserialize import coerce
 from emulator.authorization import rbac
 from emulator.cognitiveservices import catalog
 from emulator.cognitiveservices.accounts import models as am
 from emulator.cognitiveservices.accounts.handlers import ACCOUNT
 from emulator.cognitiveservices.deployments import models as dm
 from emulator.cognitiveservices.deployments import rules
+from emulator.cognitiveservices.deployments.fields import DEPLOYMENT_FIELDS
 from emulator.cognitiveservices.deployments.models import DeploymentView, get_deployment
 from emulator.errors import bad_request, not_found
 from emulator.http import RequestContext, Route, empty_response, json_response
@@ -59,7 +61,7 @@ def _initial(doc: dict[str, Any]) -> dict[str, Any]:
 
 async def put_deployment(ctx: RequestContext) -> web.Response:
     """``PUT $D``: 201 create / 200 update, an LRO (Azure-AsyncOperation)."""
-    body = await ctx.json_object()
+    body = coerce(await ctx.json_object(), DEPLOYMENT_FIELDS)
     with ctx.store.transaction():
         account = _account(ctx, "write")
         doc, status = rules.put_deployment(ctx, account, ctx.params["deployment"], body)
@@ -68,7 +70,7 @@ async def put_deployment(ctx: RequestContext) -> web.Response:
 
 async def patch_deployment(ctx: RequestContext) -> web.Response:
     """``PATCH $D`` ``{tags, sku}``: an LRO (200 + Azure-AsyncOperation)."""
-    body = await ctx.json_object()
+    body = coerce(await ctx.json_object(), DEPLOYMENT_FIELDS)
     with ctx.store.transaction():
         account = _account(ctx, "write")
         doc = _existing(ctx, account)

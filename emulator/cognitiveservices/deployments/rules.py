@@ -16,11 +16,11 @@ from emulator.authorization import handlers as authorization
 from emulator.cognitiveservices import catalog
 from emulator.cognitiveservices.accounts import models as am
 from emulator.cognitiveservices.deployments import models as dm
+from emulator.cognitiveservices.deployments.fields import UPGRADE_OPTIONS
 from emulator.errors import ServiceError, bad_request, conflict
 from emulator.http import RequestContext
 
 NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$")
-UPGRADE_OPTIONS = ("OnceNewDefaultVersionAvailable", "OnceCurrentVersionExpired", "NoAutoUpgrade")
 
 
 @dataclass(frozen=True)

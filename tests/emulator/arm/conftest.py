@@ -23,9 +23,8 @@ from azure.mgmt.resource.resources.aio import (
     ResourceManagementClient as AsyncResourceManagementClient,
 )
 
-from emulator import Emulator
-from emulator.sdk import client_options
-from emulator.sdk import credential as sdk_credential
+from emulator.api import Emulator, sdk_credential
+from emulator.api import sdk_client_options as client_options
 
 ARM_AUDIENCE = "https://management.azure.com"
 
