@@ -1,9 +1,10 @@
 """Provision Azure OpenAI realtime deployments from ``environments/<env>.toml``.
 
 Stages: ``config`` (load, validate) -> ``resolve`` (desired state) -> ``facts`` (actual state)
--> ``plan.diff`` (pure) -> ``preflight`` -> ``apply.execute``; ``engine`` strings them together
-and ``cli`` is the command line. Public names are imported lazily so that ``provision --help``
-never pays for pydantic or the Azure SDKs.
+-> ``plan.diff`` (pure) -> ``preflight`` -> ``apply.execute``; ``session`` opens an
+environment (the read side), ``orchestrate`` runs ``up``/``down`` (the write side) and ``cli``
+is the command line. Public names are imported lazily so that ``provision --help`` never pays
+for pydantic or the Azure SDKs.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ _EXPORTS = {
     "diff": "provision.plan",
     "execute": "provision.apply",
     "load_environment": "provision.config",
-    "open_session": "provision.engine",
+    "open_session": "provision.session",
+    "up": "provision.orchestrate",
+    "down": "provision.orchestrate",
     "plan_down": "provision.teardown",
 }
 

@@ -1,20 +1,21 @@
-"""Execute a plan: walk its changes in order, retry what ARM says to retry, stop at the first
-failure and report what was and was not applied.
+"""Execute a plan: walk its changes in order, stop at the first failure and report what was
+and was not applied.
 
 Order comes from the planner (resource group -> account -> deployments -> role assignments).
-Deployment writes are serialized per account (one at a time) and retried with bounded backoff
-on ``RequestConflict`` and 429; role assignments use their deterministic names and an explicit
-``principalType`` and are retried on ``PrincipalNotFound`` (directory replication lag).
-Several environments are applied concurrently with ``execute_many``.
+Deployment writes are serialized per account (one at a time); role assignments use their
+deterministic names and an explicit ``principalType``. Retries (429, 5xx, ``RequestConflict``,
+``PrincipalNotFound``, dropped connections) happen below, at the backend seam
+(``provision.backends.retry``): ``execute`` counts them and reports each as a ``retry`` event.
+Provisioning states that ARM reports without a long-running operation are polled here.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Any
 
 from provision.backends.base import Backend
 from provision.changes import Change, Create, Delete, NoOp, Plan, Replace, Update
@@ -22,30 +23,18 @@ from provision.errors import (
     ApplyError,
     AzureApiError,
     ConflictError,
+    InterruptedRunError,
     NotFoundError,
-    ThrottledError,
 )
 from provision.model import ROLE_ASSIGNMENT_MARKER, DesiredState
 
-T = TypeVar("T")
-
-RETRYABLE_CODES = {"RequestConflict", "AnotherOperationInProgress", "PrincipalNotFound"}
-
 
 @dataclass(frozen=True)
-class RetryPolicy:
-    """Bounded exponential backoff; ``Retry-After`` from the service wins when present."""
+class WaitPolicy:
+    """How long to poll a provisioning state that ARM reports without an LRO."""
 
-    attempts: int = 6
-    base_delay: float = 1.0
-    max_delay: float = 30.0
-    wait_timeout: float = 1800.0  # for provisioning states that ARM reports without an LRO
-    wait_interval: float = 2.0
-
-    def delay(self, attempt: int, error: AzureApiError) -> float:
-        if error.retry_after:
-            return min(float(error.retry_after), self.max_delay)
-        return min(self.base_delay * (2**attempt), self.max_delay)
+    timeout_s: float = 1800.0
+    interval_s: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -80,48 +69,30 @@ class ApplyResult:
         }
 
 
-def is_retryable(error: BaseException) -> bool:
-    """Errors worth retrying: conflicts on the parent, throttling, replication lag, 5xx."""
-    if isinstance(error, ThrottledError):
-        return True
-    if isinstance(error, AzureApiError):
-        return error.code in RETRYABLE_CODES or error.status >= 500
-    return False
-
-
 def execute(
     plan: Plan,
     desired: DesiredState,
     backend: Backend,
     *,
-    retry: RetryPolicy | None = None,
+    wait: WaitPolicy | None = None,
     on_event: Callable[[Event], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    cancel: threading.Event | None = None,
 ) -> ApplyResult:
-    """Apply ``plan``; raise ``ApplyError`` at the first failure (after bounded retries)."""
-    runner = _Runner(desired, backend, retry or RetryPolicy(), on_event, sleep, clock)
-    return runner.run(plan)
-
-
-def execute_many(
-    jobs: list[tuple[Plan, DesiredState, Backend]], **kwargs: Any
-) -> list[ApplyResult | BaseException]:
-    """Apply several environments' plans concurrently (independent accounts in parallel).
-
-    Returns one result or exception per job, in order; one failure does not stop the others.
-    """
-
-    def one(job: tuple[Plan, DesiredState, Backend]) -> ApplyResult | BaseException:
-        try:
-            return execute(*job, **kwargs)
-        except Exception as exc:  # reported per environment
-            return exc
-
-    if len(jobs) == 1:
-        return [one(jobs[0])]
-    with ThreadPoolExecutor(max_workers=min(8, len(jobs)), thread_name_prefix="apply") as pool:
-        return list(pool.map(one, jobs))
+    """Apply ``plan``; raise ``ApplyError`` at the first failure (after the backend's bounded
+    retries) and ``InterruptedRunError`` on Ctrl-C (``KeyboardInterrupt`` in this thread, or
+    ``cancel`` set by the thread that received it), both naming what was applied."""
+    runner = _Runner(desired, backend, wait or WaitPolicy(), on_event, sleep, clock)
+    runner.cancel = cancel
+    retrier = getattr(backend, "retrier", None)
+    if retrier is None:
+        return runner.run(plan)
+    retrier.listeners.append(runner.on_retry)
+    try:
+        return runner.run(plan)
+    finally:
+        retrier.listeners.remove(runner.on_retry)
 
 
 class _Runner:
@@ -129,14 +100,16 @@ class _Runner:
         self,
         desired: DesiredState,
         backend: Backend,
-        retry: RetryPolicy,
+        wait: WaitPolicy,
         on_event: Callable[[Event], None] | None,
         sleep: Callable[[float], None],
         clock: Callable[[], float],
     ) -> None:
         self.d = desired
         self.b = backend
-        self.retry = retry
+        self.wait = wait
+        self.current: Change | None = None
+        self.cancel: threading.Event | None = None
         self.emit = on_event or (lambda event: None)
         self.sleep = sleep
         self.clock = clock
@@ -149,10 +122,15 @@ class _Runner:
         unchanged = [c for c in plan.changes if isinstance(c, NoOp)]
         pending = list(plan.pending)
         while pending:
+            if self.cancel is not None and self.cancel.is_set():
+                raise InterruptedRunError(self.d.environment, tuple(applied))
             change = pending[0]
             self.emit(Event(self.d.environment, change, "start"))
+            self.current = change
             try:
                 self._apply(change)
+            except KeyboardInterrupt:
+                raise InterruptedRunError(self.d.environment, tuple(applied)) from None
             except Exception as exc:
                 raise ApplyError(change, exc, tuple(applied), tuple(pending[1:])) from exc
             applied.append(pending.pop(0))
@@ -173,33 +151,18 @@ class _Runner:
             raise NotImplementedError(f"no handler for {change.describe()}")
         handler(change)
 
-    def _with_retry(self, change: Change, call: Callable[[], T]) -> T:
-        attempt = 0
-        while True:
-            try:
-                return call()
-            except AzureApiError as exc:
-                if not is_retryable(exc) or attempt + 1 >= self.retry.attempts:
-                    raise
-                delay = self.retry.delay(attempt, exc)
-                self.retries += 1
-                self.emit(
-                    Event(
-                        self.d.environment,
-                        change,
-                        "retry",
-                        f"{exc.code or exc.status}; "
-                        f"retrying in {delay:g}s ({attempt + 1}/{self.retry.attempts - 1})",
-                    )
-                )
-                self.sleep(delay)
-                attempt += 1
+    def on_retry(self, notice: Any) -> None:
+        """A retry at the backend seam: counted and reported against the current change."""
+        self.retries += 1
+        if self.current is not None:
+            detail = f"{notice.reason}; retrying in {notice.delay:g}s (attempt {notice.attempt})"
+            self.emit(Event(self.d.environment, self.current, "retry", detail))
 
     def _wait_until(self, change: Change, what: str, probe: Callable[[], str | None]) -> None:
         """Poll ``probe`` (returns a provisioning state) until Succeeded."""
-        deadline = self.clock() + self.retry.wait_timeout
+        deadline = self.clock() + self.wait.timeout_s
         while True:
-            state = self._with_retry(change, probe)
+            state = probe()
             if state is None or state == "Succeeded":
                 return
             if state in ("Failed", "Canceled"):
@@ -207,25 +170,23 @@ class _Runner:
                     f"{what} provisioning ended {state}", code=f"Provisioning{state}"
                 )
             if self.clock() >= deadline:
-                raise AzureApiError(f"{what} still {state} after {self.retry.wait_timeout:g}s")
+                raise AzureApiError(f"{what} still {state} after {self.wait.timeout_s:g}s")
             self.emit(Event(self.d.environment, change, "wait", f"{what} is {state}"))
-            self.sleep(self.retry.wait_interval)
+            self.sleep(self.wait.interval_s)
 
     # -- resource group ----------------------------------------------------------------------
     def _resource_group_create(self, change: Create) -> None:
         spec = change.spec
-        self._with_retry(
-            change, lambda: self.b.put_resource_group(spec.name, spec.location, spec.tags)
-        )
+        self.b.put_resource_group(spec.name, spec.location, spec.tags)
 
     def _resource_group_update(self, change: Update) -> None:
         spec, state = change.spec, change.state
         tags = {**(state.tags if state else {}), **spec.tags}
         location = state.location if state else spec.location
-        self._with_retry(change, lambda: self.b.put_resource_group(spec.name, location, tags))
+        self.b.put_resource_group(spec.name, location, tags)
 
     def _resource_group_delete(self, change: Delete) -> None:
-        self._with_retry(change, lambda: self.b.delete_resource_group(change.ref.name))
+        self.b.delete_resource_group(change.ref.name)
 
     # -- account -----------------------------------------------------------------------------
     @property
@@ -233,9 +194,7 @@ class _Runner:
         return self.d.resource_group.name
 
     def _put_account(self, change: Change, spec: Any, restore: bool = False) -> None:
-        state = self._with_retry(
-            change, lambda: self.b.put_account(self._rg, spec, restore=restore)
-        )
+        state = self.b.put_account(self._rg, spec, restore=restore)
         if state.provisioning_state != "Succeeded":
             self._wait_account(change)
 
@@ -263,12 +222,12 @@ class _Runner:
         self._put_account(change, spec)
 
     def _account_replace(self, change: Replace) -> None:
-        self._with_retry(change, lambda: self.b.delete_account(self._rg, change.ref.name))
+        self.b.delete_account(self._rg, change.ref.name)
         self._purge(change, change.state.location if change.state else self.d.account.location)
         self._put_account(change, change.spec)
 
     def _account_delete(self, change: Delete) -> None:
-        self._with_retry(change, lambda: self.b.delete_account(self._rg, change.ref.name))
+        self.b.delete_account(self._rg, change.ref.name)
 
     def _deleted_account_delete(self, change: Delete) -> None:
         state = change.state
@@ -280,18 +239,15 @@ class _Runner:
 
     def _purge(self, change: Change, location: str, rg: str | None = None) -> None:
         try:
-            self._with_retry(
-                change,
-                lambda: self.b.purge_deleted_account(location, rg or self._rg, self.d.account.name),
-            )
+            self.b.purge_deleted_account(location, rg or self._rg, self.d.account.name)
         except NotFoundError:
             self.notes.append(f"account {self.d.account.name}: nothing to purge")
 
     # -- deployments (serialized: one write at a time per account) ---------------------------
-    def _deployment_create(self, change: Create | Update) -> None:
+    def _deployment_create(self, change: Create | Update | Replace) -> None:
         spec = change.spec
         acct = self.d.account.name
-        state = self._with_retry(change, lambda: self.b.put_deployment(self._rg, acct, spec))
+        state = self.b.put_deployment(self._rg, acct, spec)
         if state.provisioning_state != "Succeeded":
             self._wait_deployment(change)
 
@@ -314,7 +270,7 @@ class _Runner:
 
     def _deployment_delete(self, change: Change) -> None:
         acct = self.d.account.name
-        self._with_retry(change, lambda: self.b.delete_deployment(self._rg, acct, change.ref.name))
+        self.b.delete_deployment(self._rg, acct, change.ref.name)
 
     def _wait_deployment(self, change: Change) -> None:
         def probe() -> str | None:
@@ -342,7 +298,7 @@ class _Runner:
             )
 
         try:
-            self._with_retry(change, put)
+            put()
         except ConflictError as exc:
             if exc.code != "RoleAssignmentExists":
                 raise
@@ -351,7 +307,7 @@ class _Runner:
     def _role_assignment_delete(self, change: Delete) -> None:
         state = change.state
         try:
-            self._with_retry(change, lambda: self.b.delete_role_assignment(state.scope, state.name))
+            self.b.delete_role_assignment(state.scope, state.name)
         except NotFoundError:
             self.notes.append(f"{change.ref}: already gone")
 

@@ -21,6 +21,7 @@ import click
 from provision.errors import (
     EXIT_CHANGES_PENDING,
     EXIT_FAILURE,
+    EXIT_NOT_READY,
     EXIT_OK,
     PreflightError,
     ProvisionError,
@@ -124,14 +125,6 @@ def _confirmer(yes: bool, question: str) -> Callable[[Any], bool]:
     return confirm
 
 
-def _allow_protected(value: str | None, env_name: str) -> bool:
-    if value is None:
-        return False
-    if value != env_name:
-        raise UsageError(f"--confirm-protected must repeat the environment name ({env_name!r})")
-    return True
-
-
 class _OneLineUsage:
     """Click usage errors as one line (``Error: ... (see 'provision up --help')``), exit 2."""
 
@@ -153,7 +146,7 @@ class _OneLineUsage:
 def _one_line(exc: click.UsageError, name: str | None) -> None:
     where = f"provision {name}" if name and name != "provision" else "provision"
     if exc.ctx is not None:
-        exc.message = f"{exc.message.rstrip('.')}; see '{where} --help'"
+        vars(exc)["message"] = f"{exc.message.rstrip('.')}; see '{where} --help'"
         exc.ctx = None  # without a context, click prints the message alone
 
 
@@ -212,11 +205,12 @@ def plan(
     as_json: bool,
 ) -> int:
     """Show every change `up` would make, and why nothing else changes. Exit 3 if pending."""
-    from provision import engine, render
+    from provision import render
+    from provision.session import check_preflight, make_plan, open_session
 
-    with engine.open_session(env, env_file, env_dir, principal=principal) as session:
-        the_plan, _ = engine.make_plan(session)
-        failures = engine.check_preflight(session, the_plan) if the_plan.has_changes else []
+    with open_session(env, env_file, env_dir, principal=principal) as session:
+        the_plan, _ = make_plan(session)
+        failures = check_preflight(session, the_plan) if the_plan.has_changes else []
     data = {**the_plan.to_dict(), "preflight": [f.to_dict() for f in failures]}
     _emit(data, render.plan_text(the_plan), as_json)
     if failures:
@@ -277,23 +271,77 @@ def up(
 ) -> int:
     """Converge the environment: pre-flight, apply, then wait until the data plane accepts the
     identities granted realtime roles (exit 4 if it does not within --wait-timeout)."""
-    from provision import up_command
+    from provision import orchestrate, render
 
-    options = up_command.UpOptions(
-        env_dir=env_dir,
-        principal=principal,
+    refs = [orchestrate.EnvRef(name=n) for n in envs]
+    refs += [orchestrate.EnvRef(file=f) for f in env_files]
+    selection = orchestrate.Selection(tuple(refs), env_dir, principal)
+    progress = render.Progress()
+    options = orchestrate.UpOptions(
         confirm=_confirmer(yes, "Apply destructive changes?"),
         confirm_protected=confirm_protected,
-        as_json=as_json,
-        run_smoke=run_smoke,
         wait=not no_wait,
         wait_timeout=wait_timeout,
+        smoke=run_smoke,
+        on_event=progress,
+        on_check=progress.check,
+        on_step=progress.step,
     )
-    entries = [(name, None) for name in envs] + [(None, path) for path in env_files]
-    if len(entries) <= 1:
-        env, env_file = entries[0] if entries else (None, None)
-        return up_command.up_one(env, env_file, options)
-    return up_command.up_many(entries, options)
+    with progress:
+        report = orchestrate.up(selection, options)
+    return _render_report(report, as_json, many=len(refs) > 1)
+
+
+def _render_report(report: Any, as_json: bool, *, many: bool) -> int:
+    """stdout: the result(s); stderr: each environment's error. Returns the exit code."""
+    from provision import orchestrate, render
+
+    if not many:
+        outcome = report.environments[0]
+        if outcome.result is not None:
+            _emit(outcome.result.to_dict(), render.up_text(outcome.result), as_json)
+            _render_smoke(outcome.result)
+        if outcome.error is not None:
+            raise outcome.error
+        if outcome.result is not None and outcome.exit_code == EXIT_NOT_READY:
+            raise orchestrate.not_ready_error(outcome.result.readiness)
+        return int(outcome.exit_code)
+    texts = []
+    for o in report.environments:
+        if o.error is not None:
+            click.echo(_prefixed(o.environment, render.error_text(o.error)), err=True)
+        elif o.result is not None and o.exit_code == EXIT_NOT_READY:
+            error = orchestrate.not_ready_error(o.result.readiness)
+            click.echo(_prefixed(o.environment, f"error: {error}"), err=True)
+        if o.result is not None and report.applied:
+            texts.append(_prefixed(o.environment, render.up_text(o.result)))
+    if not report.applied:
+        failed = sum(1 for o in report.environments if o.error is not None)
+        click.echo(
+            f"nothing applied: {failed} of {len(report.environments)} environment(s) failed "
+            "before any write",
+            err=True,
+        )
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, default=str))
+    elif texts:
+        click.echo("\n".join(texts))
+    for o in report.environments:
+        if o.result is not None:
+            _render_smoke(o.result)
+    return int(report.exit_code)
+
+
+def _render_smoke(result: Any) -> None:
+    if result.smoke is None:
+        return
+    from smoke.report import render_console
+
+    render_console(result.smoke, sys.stderr)
+
+
+def _prefixed(env: str, text: str) -> str:
+    return "\n".join(f"[{env}] {line}" for line in text.splitlines())
 
 
 @cli.command(epilog=EPILOG)
@@ -308,10 +356,11 @@ def status(
     as_json: bool,
 ) -> int:
     """Report drift between the environment file and the cloud. Exit 3 on drift."""
-    from provision import engine, render
+    from provision import render
+    from provision.session import make_plan, open_session
 
-    with engine.open_session(env, env_file, env_dir, principal=principal) as session:
-        the_plan, _ = engine.make_plan(session)
+    with open_session(env, env_file, env_dir, principal=principal) as session:
+        the_plan, _ = make_plan(session)
     drift = [c.to_dict() for c in the_plan.pending]
     data = {"environment": the_plan.environment, "in_sync": not drift, "drift": drift}
     _emit(data, render.drift_text(the_plan), as_json)
@@ -330,10 +379,11 @@ def outputs(
     as_json: bool,
 ) -> int:
     """Endpoint, deployments, realtime URL and dialect per deployment."""
-    from provision import engine, render
+    from provision import render
+    from provision.session import build_outputs, open_session
 
-    with engine.open_session(env, env_file, env_dir, principal=principal) as session:
-        data = engine.build_outputs(session)
+    with open_session(env, env_file, env_dir, principal=principal) as session:
+        data = build_outputs(session)
     _emit(data, render.outputs_text(data), as_json)
     return EXIT_OK if data["provisioned"] else EXIT_FAILURE
 
@@ -356,27 +406,30 @@ def down(
     as_json: bool,
 ) -> int:
     """Delete what this environment owns; foreign resources are never touched."""
-    from provision import engine, render
-    from provision.config import load_environment
+    from provision import orchestrate, render
 
-    loaded = load_environment(env, env_file, env_dir)  # refuse before touching the target
-    allow = _allow_protected(confirm_protected, loaded.name)
-    engine.guard_protected(loaded.config.protection.prevent_destroy, loaded.name, allow, "down")
+    selection = orchestrate.Selection((orchestrate.EnvRef(env, env_file),), env_dir, principal)
     progress = render.Progress()
-    with engine.open_session(env, env_file, env_dir, principal=principal) as session:
-        outcome = engine.down(
-            session,
-            purge=purge,
-            allow_protected=allow,
-            on_event=progress,
-            confirm=_confirmer(yes, "Delete these resources?"),
-        )
-    text = (
-        render.plan_text(outcome.plan, title="Teardown")
-        + "\n"
-        + render.result_text(outcome.result, outcome.plan)
+    options = orchestrate.DownOptions(
+        purge=purge,
+        confirm=_confirmer(yes, "Delete these resources?"),
+        confirm_protected=confirm_protected,
+        on_event=progress,
+        on_step=progress.step,
     )
-    _emit(outcome.to_dict(), text, as_json)
+    with progress:
+        report = orchestrate.down(selection, options)
+    outcome = report.environments[0]
+    if outcome.error is not None:
+        raise outcome.error
+    result = outcome.result
+    assert result is not None  # an outcome carries a result or an error
+    text = (
+        render.plan_text(result.plan, title="Teardown")
+        + "\n"
+        + render.result_text(result.result, result.plan)
+    )
+    _emit(result.to_dict(), text, as_json)
     return EXIT_OK
 
 

@@ -18,15 +18,23 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from provision import config_checks as checks
 from provision.errors import ConfigError
-from provision.model import ENVIRONMENT_TAG, MANAGED_BY_TAG
+from provision.model import ENVIRONMENT_TAG, MANAGED_BY_TAG, MARKER_TAG
+from smoke.errors import SettingsError
+from smoke.settings import SmokeDefaults, parse_smoke_table
 
 DEFAULT_ROLE = "Cognitive Services User"
 ENV_DIR_VARIABLE = "PROVISION_ENV_DIR"
+SUBSCRIPTION_VARIABLE = "AZURE_SUBSCRIPTION_ID"
+# Ids that are obviously placeholders (shipped examples, documentation).
+_PLACEHOLDER_SUBSCRIPTIONS = re.compile(r"^(0{8}-0{4}-0{4}-0{4}-0{12}|(.)\2{7}-(\2{4}-){3}\2{12})$")
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
-_ACCOUNT_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{1,63}$")
-_SUBDOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_ACCOUNT_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{1,63}$")  # 2-64 characters (ARM)
+# A DNS label: <subdomain>.openai.azure.com; 2-63 characters, no leading or trailing hyphen.
+_SUBDOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$")
+INT32_MAX = 2**31 - 1  # deployment sku.capacity is a 32-bit integer in the ARM schema
 _RG_NAME = re.compile(r"^[-\w._()]{1,90}$")
 _ENV_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
@@ -69,7 +77,7 @@ class DeploymentConfig(_Strict):
     version: str = Field(min_length=1)
     model_format: str = "OpenAI"
     sku: str = "GlobalStandard"
-    capacity: int = Field(ge=1)
+    capacity: int = Field(ge=1, le=INT32_MAX)
     version_upgrade_option: Literal[
         "NoAutoUpgrade", "OnceNewDefaultVersionAvailable", "OnceCurrentVersionExpired"
     ] = "NoAutoUpgrade"
@@ -124,20 +132,18 @@ class ReadinessConfig(_Strict):
     timeout_seconds: float | None = Field(default=None, gt=0, le=86400)
 
 
-class SmokeConfig(BaseModel):
-    """``[smoke]``: settings read by ``smoke run``; known keys are validated, others kept."""
+class LifecycleConfig(_Strict):
+    """``[lifecycle]``: how early ``plan``/``status`` warn about retiring model versions."""
 
-    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
-
-    deployments: list[str] | None = None
-    prompts: list[str] = Field(default_factory=list)
-    timeout_seconds: float = Field(default=60.0, gt=0)
-    auth: Literal["entra", "key"] = "entra"
-    wait_for_access_seconds: float = Field(default=600.0, ge=0)
+    warn_days: int = Field(default=90, ge=0, le=3650)
 
 
 class EnvironmentConfig(_Strict):
     """One environment file, validated, with defaults resolved."""
+
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, arbitrary_types_allowed=True
+    )
 
     name: str = Field(pattern=_ENV_NAME.pattern)
     target: Literal["azure", "emulator"]
@@ -151,18 +157,18 @@ class EnvironmentConfig(_Strict):
     role_assignments: list[RoleAssignmentConfig] = Field(default_factory=list)
     protection: ProtectionConfig = Field(default_factory=ProtectionConfig)
     readiness: ReadinessConfig = Field(default_factory=ReadinessConfig)
-    smoke: SmokeConfig = Field(default_factory=SmokeConfig)
+    lifecycle: LifecycleConfig = Field(default_factory=LifecycleConfig)
+    # ``[smoke]`` is smoke's table: its rules live in ``smoke.settings`` (parsed before this
+    # model is validated, see ``parse_environment``).
+    smoke: SmokeDefaults = Field(default_factory=SmokeDefaults)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> EnvironmentConfig:
         if self.target == "azure" and self.subscription is None:
             raise ValueError("subscription is required when target = 'azure'")
         names = [d.name for d in self.deployments]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"deployment names must be unique; repeated: {', '.join(dupes)}")
         for tags in (self.tags, self.account.tags, *(d.tags for d in self.deployments)):
-            reserved = {MANAGED_BY_TAG, ENVIRONMENT_TAG} & set(tags)
+            reserved = {MANAGED_BY_TAG, ENVIRONMENT_TAG, MARKER_TAG} & set(tags)
             if reserved:
                 raise ValueError(f"tags {sorted(reserved)} are reserved for ownership tracking")
         for ra in self.role_assignments:
@@ -185,6 +191,7 @@ class LoadedEnvironment:
 
     config: EnvironmentConfig
     path: Path
+    subscription_source: str = "file"  # or "--subscription" / "AZURE_SUBSCRIPTION_ID"
 
     @property
     def name(self) -> str:
@@ -256,10 +263,27 @@ def parse_environment(
         raise ConfigError(source, [("", f"the file is empty; expected at least {required}")])
     if default_name is not None and "name" not in data:
         data = {"name": default_name, **data}
+    problems: list[tuple[str, str]] = []
+    data = _with_smoke_table(data, problems)
     try:
-        return EnvironmentConfig.model_validate(data)
+        config = EnvironmentConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(source, [_problem(err) for err in exc.errors()]) from None
+        raise ConfigError(source, [_problem(err) for err in exc.errors()] + problems) from None
+    problems += checks.cross_checks(config)
+    if problems:
+        raise ConfigError(source, problems)
+    return config
+
+
+def _with_smoke_table(data: dict[str, Any], problems: list[tuple[str, str]]) -> dict[str, Any]:
+    """Replace the raw ``[smoke]`` table by smoke's parsed form (its rules, its key paths)."""
+    if "smoke" not in data:
+        return data
+    try:
+        return {**data, "smoke": parse_smoke_table(data["smoke"])}
+    except SettingsError as exc:
+        problems.append((exc.key_path, exc.message))
+        return {k: v for k, v in data.items() if k != "smoke"}
 
 
 def _problem(err: Any) -> tuple[str, str]:
@@ -303,3 +327,35 @@ def _key_path(loc: tuple[Any, ...]) -> str:
         else:
             out += f".{part}" if out else str(part)
     return out
+
+
+def with_subscription(loaded: LoadedEnvironment, flag: str | None = None) -> LoadedEnvironment:
+    """Apply the subscription override: ``--subscription`` wins, then ``$AZURE_SUBSCRIPTION_ID``
+    (Azure targets only: the emulator serves its own subscription), then the file.
+
+    Raises ConfigError naming the source when the override is not a GUID.
+    """
+    source, value = "--subscription", flag
+    if value is None and loaded.config.target == "azure":
+        source, value = SUBSCRIPTION_VARIABLE, os.environ.get(SUBSCRIPTION_VARIABLE) or None
+    if value is None:
+        return loaded
+    value = value.strip()
+    if not _GUID.match(value):
+        problem = f"must be a subscription id (GUID), got {value[:60]!r}"
+        raise ConfigError("<command line>" if flag else "<environment>", [(source, problem)])
+    config = loaded.config.model_copy(update={"subscription": value})
+    return LoadedEnvironment(config=config, path=loaded.path, subscription_source=source)
+
+
+def config_warnings(loaded: LoadedEnvironment) -> list[str]:
+    """Problems that do not stop ``validate`` but will fail later (e.g. a placeholder id)."""
+    warnings: list[str] = []
+    sub = loaded.config.subscription
+    if loaded.config.target == "azure" and sub and _PLACEHOLDER_SUBSCRIPTIONS.match(sub):
+        warnings.append(
+            f"{loaded.path}: subscription: {sub} looks like a placeholder; set your subscription "
+            f"id in the file, or pass --subscription / set {SUBSCRIPTION_VARIABLE} "
+            "(`az account show --query id -o tsv` prints it)"
+        )
+    return warnings

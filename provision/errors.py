@@ -44,6 +44,10 @@ EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
 EXIT_CHANGES_PENDING = 3
 EXIT_NOT_READY = 4
+EXIT_AUTH = 5
+EXIT_LIFECYCLE = 6
+EXIT_INTERNAL = 7
+EXIT_INTERRUPTED = 130
 
 
 class ProvisionError(Exception):
@@ -91,7 +95,37 @@ class PlanError(ProvisionError):
 
 
 class AuthError(ProvisionError):
-    """Credentials are missing, expired or rejected."""
+    """Credentials are missing, expired or rejected (exit 5).
+
+    ``detail`` keeps the underlying credential chain's text for ``--debug``; the message itself
+    is one line naming the fix.
+    """
+
+    exit_code = EXIT_AUTH
+
+    def __init__(self, message: str, detail: str | None = None) -> None:
+        self.detail = detail
+        super().__init__(message)
+
+
+class AuthorizationError(ProvisionError):
+    """Signed in, but the identity lacks a permission (403 AuthorizationFailed; exit 1)."""
+
+
+class InterruptedRunError(ProvisionError):
+    """Ctrl-C (SIGINT) stopped ``up`` or ``down`` (exit 130); ``applied`` lists the changes
+    that completed before the interruption, ``environment`` names where."""
+
+    exit_code = EXIT_INTERRUPTED
+
+    def __init__(self, environment: str, applied: tuple[Any, ...] = ()) -> None:
+        self.environment = environment
+        self.applied = applied
+        done = "; ".join(c.describe() for c in applied) or "nothing"
+        super().__init__(
+            f"interrupted: {environment}: applied before the interruption: {done}; "
+            "re-run the command to converge"
+        )
 
 
 class TargetError(ProvisionError):

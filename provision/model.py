@@ -14,6 +14,8 @@ from typing import Literal
 MANAGED_BY_TAG = "managed-by"
 MANAGED_BY_VALUE = "provision"
 ENVIRONMENT_TAG = "environment"
+# "readiness not proven yet" (provision.marker); defined here so config can reserve it.
+MARKER_TAG = "realtime-toolkit-readiness"
 ROLE_ASSIGNMENT_MARKER = "managed-by=provision environment="
 
 # Namespace for deterministic role assignment names (uuid5 of scope|principal|role).
@@ -230,6 +232,7 @@ class CatalogSku:
     name: str
     usage_name: str | None = None
     max_capacity: int | None = None
+    deprecation_date: str | None = None
 
 
 @dataclass(frozen=True)
@@ -241,7 +244,12 @@ class CatalogModel:
     version: str
     skus: tuple[CatalogSku, ...] = ()
     lifecycle_status: str | None = None
-    deprecation_inference: str | None = None
+    deprecation_inference: str | None = None  # the retirement date of inference
+    is_default_version: bool = False
+    realtime: bool = False  # capabilities["realtime"] == "true"
+    deprecation_status: str | None = None
+    replacement_name: str | None = None
+    replacement_version: str | None = None
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ def check(desired: DesiredState, plan: Plan, facts: Discovery) -> list[Preflight
 
 
 def _written_deployments(plan: Plan) -> list[tuple[DeploymentSpec, DeploymentState | None]]:
-    out = []
+    out: list[tuple[DeploymentSpec, DeploymentState | None]] = []
     for c in plan.changes:
         if c.ref.kind != "deployment":
             continue

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from provision.apply import ApplyResult
+from provision.changes import Plan
 from provision.model import DesiredState
 from provision.resolve import BUILTIN_ROLES
 
@@ -133,6 +134,11 @@ def needs_wait(result: ApplyResult | None) -> bool:
     if result is None:
         return False
     return any(c.ref.kind in _DATA_PLANE_KINDS and c.action in _WRITES for c in result.applied)
+
+
+def needs_plan_wait(plan: Plan) -> bool:
+    """True when applying ``plan`` writes something the data plane must catch up with."""
+    return any(c.ref.kind in _DATA_PLANE_KINDS and c.action in _WRITES for c in plan.pending)
 
 
 def plan_checks(

@@ -6,7 +6,9 @@ server, else start the embedded emulator in-process on that state directory (so 
 directory is ``$PROVISION_EMULATOR_STATE`` or ``<project>/.emulator/<env>``. The emulator
 target acts as its ``deployer`` principal unless another is named (``principal``, or
 ``$PROVISION_EMULATOR_PRINCIPAL``): e.g. ``app``, which holds no ARM roles.
-Azure SDK and emulator imports happen here lazily, keeping ``provision --help`` fast.
+Azure SDK and emulator imports happen here lazily, keeping ``provision --help`` fast; of the
+emulator only its public API, ``emulator.api``, is used. Every backend comes wrapped in the one
+retry policy (``provision.backends.retry``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from provision.backends.base import Backend
+from provision.backends.retry import EMULATOR_POLICY, Retrier, RetryingBackend, RetryPolicy
 from provision.config import LoadedEnvironment
 from provision.errors import TargetError, UsageError
 
@@ -32,9 +36,9 @@ class Target:
     """An opened target: the backend plus what data-plane clients (smoke) need."""
 
     kind: str
-    backend: Any  # provision.backends.azure.AzureBackend
+    backend: Backend  # a RetryingBackend over provision.backends.azure.AzureBackend
     ca_bundle: Path | None = None
-    connection: Any = None  # emulator.connection.Connection for the emulator target
+    connection: Any = None  # emulator.api.Connection for the emulator target
     started_emulator: bool = False
     principal: str | None = None  # emulator: the connection.json principal acting as "self"
 
@@ -74,7 +78,7 @@ def open_target(loaded: LoadedEnvironment, principal: str | None = None) -> Iter
         from provision.backends import azure
 
         assert loaded.config.subscription is not None  # enforced by config validation
-        backend = azure.azure_backend(loaded.config.subscription)
+        backend = _retrying(azure.azure_backend(loaded.config.subscription), RetryPolicy())
         try:
             yield Target("azure", backend)
         finally:
@@ -87,11 +91,16 @@ def open_target(loaded: LoadedEnvironment, principal: str | None = None) -> Iter
         if name not in connection.principals:
             known = ", ".join(sorted(connection.principals)) or "none"
             raise UsageError(f"the emulator has no principal {name!r} (known: {known})")
-        backend = azure.emulator_backend(connection, loaded.config.subscription, principal=name)
+        inner = azure.emulator_backend(connection, loaded.config.subscription, principal=name)
+        backend = _retrying(inner, EMULATOR_POLICY)
         try:
             yield Target("emulator", backend, Path(connection.ca_bundle), connection, started, name)
         finally:
             backend.close()
+
+
+def _retrying(inner: Any, policy: RetryPolicy) -> RetryingBackend:
+    return RetryingBackend(inner, Retrier(policy))
 
 
 @contextmanager
@@ -101,7 +110,7 @@ def _emulator(state_dir: Path) -> Iterator[tuple[Any, bool]]:
         yield running, False
         return
     try:
-        from emulator import Emulator
+        from emulator.api import Emulator
     except ImportError as exc:
         raise TargetError(f"the embedded emulator is not available ({exc})") from exc
     try:
@@ -116,13 +125,13 @@ def _emulator(state_dir: Path) -> Iterator[tuple[Any, bool]]:
 
 
 def _running_connection(state_dir: Path) -> Any | None:
-    path = state_dir / "connection.json"
+    from emulator.api import connection_file, load_connection
+
+    path = connection_file(state_dir)
     if not path.is_file():
         return None
-    from emulator.connection import load
-
     try:
-        conn = load(path)
+        conn = load_connection(path)
     except ValueError:
         return None
     return conn if _alive(conn.pid, conn.port) else None

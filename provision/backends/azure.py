@@ -20,17 +20,25 @@ from azure.core.exceptions import (
     ResourceExistsError,
     ResourceNotFoundError,
     ServiceRequestError,
+    ServiceResponseError,
 )
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.mgmt.authorization import AuthorizationManagementClient
-from azure.mgmt.authorization.models import RoleAssignmentCreateParameters
+from azure.mgmt.authorization.v2022_04_01.models import RoleAssignmentCreateParameters
 from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 from azure.mgmt.cognitiveservices import models as cs
 from azure.mgmt.resource.resources import ResourceManagementClient
 
 from provision.backends import convert
+from provision.backends.signin import (
+    SIGN_IN_FIX,
+    SUBSCRIPTION_CODES,
+    signin_error,
+    subscription_error,
+)
 from provision.errors import (
     AuthError,
+    AuthorizationError,
     AzureApiError,
     ConfigError,
     ConflictError,
@@ -62,17 +70,15 @@ def map_azure_errors(what: str) -> Iterator[None]:
     try:
         yield
     except ClientAuthenticationError as exc:
-        raise AuthError(f"{what}: authentication failed: {_text(exc)}") from exc
+        raise signin_error(what, exc) from exc
     except HttpResponseError as exc:
         raise _api_error(what, exc) from exc
-    except ServiceRequestError as exc:
-        raise AzureApiError(f"{what}: cannot reach the service ({type(exc).__name__})") from exc
-    except AzureError as exc:  # e.g. ServiceResponseError: the connection dropped mid-answer
-        if type(exc).__name__ == "CredentialUnavailableError":
-            raise AuthError(
-                f"{what}: no Azure credential available; sign in with `az login` or set "
-                "AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET"
-            ) from exc
+    except (ServiceRequestError, ServiceResponseError) as exc:
+        # Refused, dropped or reset connections: transient, retried by the one retry policy.
+        raise AzureApiError(
+            f"{what}: connection failed ({type(exc).__name__})", code="ConnectionError"
+        ) from exc
+    except AzureError as exc:
         raise AzureApiError(f"{what}: {type(exc).__name__}: {_text(exc)}") from exc
 
 
@@ -81,29 +87,34 @@ def _text(exc: Exception) -> str:
     return message.splitlines()[0][:500] if message else type(exc).__name__
 
 
-def _api_error(what: str, exc: HttpResponseError) -> AzureApiError:
+def _api_error(
+    what: str, exc: HttpResponseError
+) -> AuthError | AuthorizationError | AzureApiError:
     status = exc.status_code or 0
     code = (exc.error.code if exc.error is not None else None) or ""
     message = (exc.error.message if exc.error is not None else None) or _text(exc)
-    headers = exc.response.headers if exc.response is not None else {}
+    response: Any = exc.response
+    headers = response.headers if response is not None else {}
     request_id = headers.get("x-ms-request-id")
     retry_after = _float(headers.get("Retry-After"))
     text = f"{what}: {message}"
-    kwargs = {"status": status, "code": code, "request_id": request_id, "retry_after": retry_after}
+    if code in SUBSCRIPTION_CODES:
+        return subscription_error(what, code)
     if status == 401:
-        return AuthError(f"{text} (credentials rejected; sign in again)")
+        return AuthError(f"{text} (credentials rejected; {SIGN_IN_FIX})")
     if status == 403 and code in ("AuthorizationFailed", "LinkedAuthorizationFailed"):
-        return AuthError(
+        return AuthorizationError(
             f"403 {code}: {text} (the signed-in identity lacks this permission: grant it "
             "Contributor, and User Access Administrator for role assignments, or Owner)"
         )
+    kind: type[AzureApiError] = AzureApiError
     if status == 429:
-        return ThrottledError(text, **kwargs)
-    if isinstance(exc, ResourceNotFoundError) or status == 404:
-        return NotFoundError(text, **kwargs)
-    if isinstance(exc, ResourceExistsError) or status == 409:
-        return ConflictError(text, **kwargs)
-    return AzureApiError(text, **kwargs)
+        kind = ThrottledError
+    elif isinstance(exc, ResourceNotFoundError) or status == 404:
+        kind = NotFoundError
+    elif isinstance(exc, ResourceExistsError) or status == 409:
+        kind = ConflictError
+    return kind(text, status=status, code=code, request_id=request_id, retry_after=retry_after)
 
 
 def _float(value: str | None) -> float | None:
@@ -113,7 +124,7 @@ def _float(value: str | None) -> float | None:
         return None
 
 
-class RequestCounter(SansIOHTTPPolicy):  # type: ignore[misc]
+class RequestCounter(SansIOHTTPPolicy):  # type: ignore[type-arg]  # generic only in stubs
     """Counts ARM requests sent (retries and LRO polls included)."""
 
     def __init__(self) -> None:
@@ -424,19 +435,21 @@ def azure_backend(subscription_id: str) -> AzureBackend:
     """A backend for real Azure with ``DefaultAzureCredential`` (CLI, env vars, MI...)."""
     from azure.identity import DefaultAzureCredential
 
-    return AzureBackend(DefaultAzureCredential(), subscription_id, polling_interval=5.0)
+    return AzureBackend(
+        DefaultAzureCredential(), subscription_id, polling_interval=5.0, retry=NO_SDK_RETRY
+    )
 
 
 def emulator_credential(connection: Any, principal: str = "deployer") -> Any:
     """A ``ClientSecretCredential`` for a principal named in the emulator's connection.json."""
-    from emulator.sdk import credential
+    from emulator.api import sdk_credential
 
-    return credential(connection, principal)
+    return sdk_credential(connection, principal)
 
 
-# The emulator is on loopback: azure-core's default retry backoff (0.8 s, doubling, 3 retries)
-# only slows down fault-injection runs. Retry-After (429, LROs) is still honoured.
-EMULATOR_RETRY = {"retry_total": 3, "retry_backoff_factor": 0.05, "retry_backoff_max": 1}
+# azure-core's own retries are off: provision.backends.retry is the one retry policy, so that
+# every retry is counted and bounded by one budget (reads and writes alike).
+NO_SDK_RETRY = {"retry_total": 0}
 
 
 def emulator_backend(
@@ -455,5 +468,5 @@ def emulator_backend(
         polling_interval=1.0,
         me=principals.get(principal),
         principals=principals,
-        retry=EMULATOR_RETRY,
+        retry=NO_SDK_RETRY,
     )

@@ -98,15 +98,27 @@ def catalog_model(m: Any) -> CatalogModel:
             plain(s.name),
             s.usage_name,
             int(s.capacity.maximum) if s.capacity and s.capacity.maximum else None,
+            _date_text(s.deprecation_date),
         )
         for s in (model.skus or [])
     )
-    deprecation = model.deprecation.inference if model.deprecation else None
+    deprecation = model.deprecation
+    replacement = model.replacement_config
+    capabilities = model.capabilities or {}
     return CatalogModel(
         kind=plain(m.kind) or "",
         name=model.name,
         version=model.version,
         skus=skus,
         lifecycle_status=plain(model.lifecycle_status),
-        deprecation_inference=str(deprecation) if deprecation else None,
+        deprecation_inference=_date_text(deprecation.inference if deprecation else None),
+        is_default_version=bool(model.is_default_version),
+        realtime=str(capabilities.get("realtime", "")).lower() == "true",
+        deprecation_status=plain(deprecation.deprecation_status) if deprecation else None,
+        replacement_name=replacement.target_model_name if replacement else None,
+        replacement_version=replacement.target_model_version if replacement else None,
     )
+
+
+def _date_text(value: Any) -> str | None:
+    return str(value) if value else None

@@ -1,4 +1,5 @@
-"""apply.execute on the in-memory fake backend: ordering, retries, partial failure, converge."""
+"""apply.execute on the in-memory fake backend: ordering, retries (through the backend seam's
+one retry policy), partial failure, converge."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import pytest
 from prov_helpers import APP, ME, make_desired
 
 from provision import facts
-from provision.apply import Event, RetryPolicy, execute, execute_many
+from provision.apply import Event, execute
 from provision.backends.fake import FakeBackend
+from provision.backends.retry import Retrier, RetryingBackend, RetryPolicy
 from provision.errors import ApplyError, AzureApiError, ConflictError, ThrottledError
 from provision.plan import diff
 from provision.teardown import plan_down
@@ -43,7 +45,10 @@ class Sleeper:
 def _up(backend: FakeBackend, patch: dict | None = None, **kwargs):
     desired = make_desired(patch)
     plan = diff(desired, facts.gather(backend, desired))
-    return execute(plan, desired, backend, sleep=kwargs.pop("sleep", Sleeper()), **kwargs), desired
+    sleep = kwargs.pop("sleep", Sleeper())
+    retrier = Retrier(kwargs.pop("retry", RetryPolicy()), sleep=sleep)
+    retrying = RetryingBackend(backend, retrier)
+    return execute(plan, desired, retrying, sleep=sleep, **kwargs), desired
 
 
 def _writes(backend: FakeBackend) -> list[str]:
@@ -207,22 +212,3 @@ def test_down_removes_only_owned(backend: FakeBackend) -> None:
         "purge_deleted_account",
     ]
     assert "rg-dev" in backend.groups  # kept: holds a foreign resource
-
-
-def test_execute_many_runs_environments_concurrently() -> None:
-    import threading
-
-    barrier = threading.Barrier(2, timeout=10)
-
-    class Rendezvous(FakeBackend):
-        def put_resource_group(self, name, location, tags):  # type: ignore[no-untyped-def]
-            barrier.wait()  # both environments must be in flight at the same time
-            return super().put_resource_group(name, location, tags)
-
-    jobs = []
-    for env in ("dev", "test"):
-        b = Rendezvous(me=ME, principals={"app": APP})
-        desired = make_desired({"name": env, "resource_group": f"rg-{env}"})
-        jobs.append((diff(desired, facts.gather(b, desired)), desired, b))
-    results = execute_many(jobs, sleep=Sleeper())
-    assert [r.environment for r in results] == ["dev", "test"]

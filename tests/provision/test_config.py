@@ -149,10 +149,12 @@ def test_bad_principal_form() -> None:
     assert key == "role_assignments[0].principal" and "GUID" in msg
 
 
-def test_duplicate_deployment_names() -> None:
+def test_duplicate_deployment_names_name_the_key_path() -> None:
     data = deep_merge(BASE_ENV, {})
-    data["deployments"].append(dict(data["deployments"][0]))
-    assert "repeated: gpt-realtime" in _problems(data)[0][1]
+    data["deployments"].append(dict(data["deployments"][0], name="GPT-Realtime"))
+    ((key, msg),) = _problems(data)
+    assert key == "deployments[2].name"
+    assert "repeats deployments[0].name" in msg
 
 
 def test_reserved_tags() -> None:
@@ -160,11 +162,13 @@ def test_reserved_tags() -> None:
     assert "reserved" in _problems(data)[0][1]
 
 
-def test_smoke_section_validated_but_extensible() -> None:
-    data = deep_merge(BASE_ENV, {"smoke": {"timeout_seconds": 5, "future_knob": True}})
+def test_smoke_section_follows_smokes_rules() -> None:
+    data = deep_merge(BASE_ENV, {"smoke": {"timeout_seconds": 5, "pace": "burst"}})
     cfg = parse_environment(data)
-    assert cfg.smoke.timeout_seconds == 5.0
-    assert cfg.smoke.model_extra == {"future_knob": True}
+    assert cfg.smoke.timeout_seconds == 5.0 and cfg.smoke.pace == "burst"
+    typo = deep_merge(BASE_ENV, {"smoke": {"timout_seconds": 5}})
+    ((key, msg),) = _problems(typo)
+    assert key == "smoke.timout_seconds" and "did you mean 'timeout_seconds'" in msg
     bad = deep_merge(BASE_ENV, {"smoke": {"timeout_seconds": -1}})
     assert _problems(bad)[0][0] == "smoke.timeout_seconds"
     unknown = deep_merge(BASE_ENV, {"smoke": {"deployments": ["nope"]}})

@@ -44,9 +44,10 @@ def test_lifecycle_validate_plan_up_idempotent_status_outputs_down(project: Proj
     wss = project.emu.url.replace("https://", "wss://") + "/dataplane/aoai-realtime-local/openai"
     assert by_name["gpt-realtime"]["dialect"] == "ga"
     assert by_name["gpt-realtime"]["realtime_url"] == f"{wss}/v1/realtime?model=gpt-realtime"
-    assert by_name["gpt-4o-realtime-preview"]["dialect"] == "preview"
+    # One dialect rule (smoke.realtime.dialects): GA for every model, -preview ones included.
+    assert by_name["gpt-4o-realtime-preview"]["dialect"] == "ga"
     assert by_name["gpt-4o-realtime-preview"]["realtime_url"] == (
-        f"{wss}/realtime?api-version=2025-04-01-preview&deployment=gpt-4o-realtime-preview"
+        f"{wss}/v1/realtime?model=gpt-4o-realtime-preview"
     )
 
     down = project.json("down", "--yes", "--purge")

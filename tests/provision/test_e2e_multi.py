@@ -2,21 +2,14 @@
 
 Both environment files point at the test's emulator through ``$PROVISION_EMULATOR_STATE``;
 everything before the first write runs for all of them first, so one bad file applies nothing.
+(Concurrency itself is tested on the fake backend in test_orchestrate.py.)
 """
 
 from __future__ import annotations
 
 import json
-import threading
-from pathlib import Path
 
 from e2e_helpers import Project
-from prov_helpers import APP, ME, make_desired
-
-from provision import engine
-from provision.backends.fake import FakeBackend
-from provision.config import LoadedEnvironment, parse_environment
-from provision.targets import Target
 
 
 def _two_envs(project: Project) -> None:
@@ -75,33 +68,3 @@ def test_same_account_twice_is_refused(project: Project) -> None:
     result = _up(project)
     assert result.exit_code == 2
     assert "declare the same account aoai-realtime-local" in result.stderr
-
-
-def test_up_many_runs_environments_in_parallel() -> None:
-    barrier = threading.Barrier(2, timeout=10)
-
-    class Rendezvous(FakeBackend):
-        def put_account(self, resource_group, spec, *, restore=False):  # type: ignore[no-untyped-def]
-            barrier.wait()  # both environments must be applying at the same time
-            return super().put_account(resource_group, spec, restore=restore)
-
-    jobs = []
-    for env in ("dev", "test"):
-        backend = Rendezvous(me=ME, principals={"app": APP})
-        desired = make_desired({"name": env, "resource_group": f"rg-{env}"})
-        config = parse_environment(
-            {
-                "name": env,
-                "target": "emulator",
-                "resource_group": f"rg-{env}",
-                "location": "swedencentral",
-                "account": {"name": "aoai-dev"},
-            }
-        )
-        session = engine.Session(
-            LoadedEnvironment(config, Path(f"{env}.toml")), Target("fake", backend), desired
-        )
-        plan, _ = engine.make_plan(session)
-        jobs.append((session, plan))
-    results = engine.up_many(jobs, wait=False)
-    assert [r.result.environment for r in results] == ["dev", "test"]  # type: ignore[union-attr]

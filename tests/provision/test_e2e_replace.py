@@ -37,7 +37,8 @@ def test_account_kind_change_replaces_the_account(project: Project) -> None:
 
     up = project.json("up", "--yes")
     applied = _applied(up)
-    assert applied[0] == ("replace", "account")
+    # The group is tagged "readiness pending" first (provision.marker), then the account replaced.
+    assert applied[:2] == [("update", "resource_group"), ("replace", "account")]
     assert applied.count(("create", "deployment")) == 4
     assert applied.count(("create", "role_assignment")) == 2
     assert up["readiness"]["ready"] is True and len(up["readiness"]["checks"]) == 8
@@ -82,7 +83,7 @@ def test_deployment_model_change_replaces_the_deployment(project: Project) -> No
     assert refused.exit_code == 2 and "replace deployment gpt-realtime-mini" in refused.stderr
 
     up = project.json("up", "--yes")
-    assert _applied(up) == [("replace", "deployment")]
+    assert _applied(up) == [("update", "resource_group"), ("replace", "deployment")]  # + marker
     mini = [c for c in up["readiness"]["checks"] if c["deployment"] == "gpt-realtime-mini"]
     assert len(mini) == 2 and all(c["ready"] and c["dialect"] == "ga" for c in mini)
     deployed = {d.name: d for d in project.backend().list_deployments(RG, ACCOUNT)}

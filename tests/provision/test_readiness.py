@@ -93,7 +93,7 @@ def test_up_waits_for_role_propagation_then_reports_ready(project: Project) -> N
         assert check["refusals"] and {r["status"] for r in check["refusals"]} == {401}
         assert 1.0 <= check["waited_s"] < 10, check
         assert "role not effective yet" in check["summary"]
-    assert {c["dialect"] for c in ready["checks"]} == {"ga", "preview"}
+    assert {c["dialect"] for c in ready["checks"]} == {"ga"}  # GA for every model by default
 
     again = project.json("up", "--yes")  # nothing changed: nothing to wait for
     assert again["apply"] is None and again["readiness"] is None
