@@ -102,7 +102,8 @@ def shown_path(path: Path) -> str:
 
 
 def report_outcomes(report: Any, as_json: bool, text_of: Callable[[Any], str], command: str) -> int:
-    """Errors on stderr (one block per environment), results once on stdout."""
+    """Errors on stderr (one block per environment), results once on stdout; when an
+    environment failed before any write, stderr says that nothing was applied."""
     from provision import render
     from provision.cli_support import emit
     from provision.documents import FORMAT_VERSION
@@ -110,17 +111,34 @@ def report_outcomes(report: Any, as_json: bool, text_of: Callable[[Any], str], c
     several = len(report.environments) > 1
     texts = []
     for outcome in report.environments:
+        label = outcome.environment
         if outcome.error is not None:
-            click.echo(
-                render.prefixed(outcome.environment, render.error_text(outcome.error), several),
-                err=True,
-            )
-        if outcome.result is not None and not outcome.skipped:
-            texts.append(render.prefixed(outcome.environment, text_of(outcome.result), several))
+            click.echo(render.prefixed(label, render.error_text(outcome.error), several), err=True)
         elif outcome.skipped:
-            texts.append(render.prefixed(outcome.environment, outcome.skipped, several))
+            click.echo(render.prefixed(label, outcome.skipped, several), err=True)
+        elif outcome.result is not None:
+            texts.append(render.prefixed(label, text_of(outcome.result), several))
+    if not report.applied and several:
+        failed = sum(1 for o in report.environments if o.error is not None)
+        click.echo(
+            f"nothing applied: {failed} of {len(report.environments)} environment(s) failed "
+            "before any write",
+            err=True,
+        )
     if as_json:
-        emit({"format_version": FORMAT_VERSION, "command": command, **report.to_dict()}, "", True)
+        doc = {"format_version": FORMAT_VERSION, "command": command, **report.to_dict()}
+        _add_smoke_reports(doc, report)
+        emit(doc, "", True)
     elif texts:
         click.echo("\n".join(texts))
     return int(report.exit_code)
+
+
+def _add_smoke_reports(doc: dict[str, Any], report: Any) -> None:
+    """``up --smoke --json``: each environment's smoke report (smoke-report.schema.json)."""
+    for item, outcome in zip(doc["environments"], report.environments, strict=False):
+        smoke = getattr(outcome.result, "smoke", None) if outcome.result else None
+        if smoke is not None:
+            from smoke.report import to_json
+
+            item["smoke"] = to_json(smoke)

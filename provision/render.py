@@ -30,6 +30,7 @@ __all__ = [
     "preflight_text",
     "readiness_text",
     "result_text",
+    "smoke_text",
     "up_text",
 ]
 
@@ -87,9 +88,19 @@ def up_text(outcome: Any) -> str:
         text += "\n  readiness: not waited for"
     smoke = getattr(outcome, "smoke", None)
     if smoke is not None:
-        verdict = "passed" if getattr(smoke, "passed", False) else "FAILED"
-        text += f"\n  smoke: {verdict} (exit {getattr(outcome, 'smoke_exit', None) or 0})"
+        text += "\n" + smoke_text(smoke)
     return text
+
+
+def smoke_text(report: Any) -> str:
+    """smoke's own console rendering of a ``smoke.run.SmokeReport`` (``up --smoke``)."""
+    import io
+
+    from smoke.report import render_console
+
+    buffer = io.StringIO()
+    render_console(report, buffer)
+    return buffer.getvalue().rstrip("\n")
 
 
 def down_text(outcome: Any) -> str:
