@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from provision import apply, marker
@@ -83,7 +83,7 @@ def up(selection: Selection, options: UpOptions) -> UpReport:
     if not selection.envs:
         selection = replace(selection, envs=(EnvRef(),))  # lets config name the missing flag
     _refuse_duplicates(selection.envs)
-    openers = [(ref.label, _opener(ref, selection)) for ref in selection.envs]
+    openers = [(ref.label, _opener(ref, selection, options.on_step)) for ref in selection.envs]
     return _up_all(openers, options)
 
 
@@ -177,12 +177,12 @@ def _failed(report: UpReport) -> bool:
     return any(o.error is not None for o in report.environments)
 
 
-def _opener(ref: EnvRef, selection: Selection) -> Opener:
+def _opener(ref: EnvRef, selection: Selection, on_step: Callable[[str], None] | None) -> Opener:
     @contextmanager
     def open_it() -> Iterator[Session]:
         loaded = load_environment(ref.name, ref.file, selection.env_dir)
         loaded = with_subscription(loaded, selection.subscription)
-        with open_loaded(loaded, principal=selection.principal) as session:
+        with open_loaded(loaded, principal=selection.principal, on_step=on_step) as session:
             yield session
 
     return open_it
@@ -291,20 +291,36 @@ def apply_and_wait(
 def _prove(session: Session, options: UpOptions) -> ReadinessReport:
     from provision import facts
 
-    env, on_check = session.environment, options.on_check
-    check = (lambda c: on_check(env, c)) if on_check else None
+    env, on_check, on_wait, on_start = (
+        session.environment,
+        options.on_check,
+        options.on_wait,
+        options.on_check_started,
+    )
+    hooks = _ReadinessHooks(
+        (lambda c: on_check(env, c)) if on_check else None,
+        (lambda d, i, r: on_wait(env, d, i, r)) if on_wait else None,
+        (lambda d, i: on_start(env, d, i)) if on_start else None,
+    )
     actual = facts.gather(session.backend, session.desired)
-    report = wait_ready(session, actual, options.wait_timeout, check)
+    report = wait_ready(session, actual, options.wait_timeout, hooks)
     if report.ok:
         marker.clear(session.backend, session.desired, actual)
     return report
+
+
+@dataclass(frozen=True)
+class _ReadinessHooks:
+    on_check: Callable[[CheckResult], None] | None = None
+    on_wait: Callable[[str, str, str], None] | None = None
+    on_start: Callable[[str, str], None] | None = None
 
 
 def wait_ready(
     session: Session,
     actual: ActualState,
     timeout: float | None = None,
-    on_check: Callable[[CheckResult], None] | None = None,
+    hooks: _ReadinessHooks | None = None,
 ) -> ReadinessReport:
     """Wait until the data plane accepts the granted identities; the report says what
     happened (never raises for a refusal)."""
@@ -319,7 +335,16 @@ def wait_ready(
         first_delay_s=0.5 if local else 1.0,
         max_delay_s=2.0 if local else 15.0,
     )
-    return readiness.wait(session.desired, session.target, endpoint, policy, on_check=on_check)
+    hooks = hooks or _ReadinessHooks()
+    return readiness.wait(
+        session.desired,
+        session.target,
+        endpoint,
+        policy,
+        on_check=hooks.on_check,
+        on_wait=hooks.on_wait,
+        on_start=hooks.on_start,
+    )
 
 
 def not_ready_error(report: ReadinessReport) -> ReadinessError:
@@ -352,7 +377,7 @@ def down(selection: Selection, options: DownOptions) -> UpReport:
     report = UpReport([outcome])
     try:
         _guard(loaded.config.protection.prevent_destroy, loaded.name, allow, "down")
-        with open_loaded(loaded, principal=selection.principal) as session:
+        with open_loaded(loaded, principal=selection.principal, on_step=options.on_step) as session:
             _step(options.on_step, f"environment {session.environment} on {session.target.kind}")
             outcome.result = _teardown(session, options)
     except ProvisionError as exc:

@@ -68,6 +68,10 @@ class UpOptions:
     on_event: Callable[[Event], None] | None = None
     on_check: Callable[[str, CheckResult], None] | None = None
     on_step: Callable[[str], None] | None = None
+    # (environment, deployment, identity, reason) each time a readiness probe is refused
+    on_wait: Callable[[str, str, str, str], None] | None = None
+    # (environment, deployment, identity) when a readiness probe starts
+    on_check_started: Callable[[str, str, str], None] | None = None
 
 
 @dataclass(frozen=True)

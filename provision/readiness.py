@@ -229,6 +229,8 @@ class _Context:
     endpoint: str
     ca_path: Path | None
     credentials: dict[str | None, Any] = field(default_factory=dict)
+    on_wait: Callable[[str, str, str], None] | None = None  # deployment, identity, reason
+    on_start: Callable[[str, str], None] | None = None  # deployment, identity
 
 
 def wait(
@@ -238,6 +240,8 @@ def wait(
     policy: Policy,
     *,
     on_check: Callable[[CheckResult], None] | None = None,
+    on_wait: Callable[[str, str, str], None] | None = None,
+    on_start: Callable[[str, str], None] | None = None,
 ) -> ReadinessReport:
     """Run every probe concurrently until ready or ``policy.timeout_s``; never raises for a
     refusal (the report says what happened)."""
@@ -259,7 +263,8 @@ def wait(
         skipped = "the account has no endpoint yet"
     if skipped is not None:
         return ReadinessReport(desired.environment, policy.timeout_s, (), tuple(notes), skipped)
-    ctx = _Context(endpoint, target.ca_bundle)  # type: ignore[arg-type]
+    assert endpoint is not None  # skipped above otherwise
+    ctx = _Context(endpoint, target.ca_bundle, on_wait=on_wait, on_start=on_start)
     for probe in probes:
         if probe.identity.principal not in ctx.credentials:
             ctx.credentials[probe.identity.principal] = _credential(target, probe.identity)
@@ -317,10 +322,24 @@ async def _check(probe: Probe, ctx: _Context, policy: Policy) -> CheckResult:
     )
     started = time.monotonic()
     error = None
+    label = probe.identity.label
+    if ctx.on_start is not None:
+        ctx.on_start(probe.deployment, label)
+
+    async def backoff(seconds: float) -> None:
+        if ctx.on_wait is not None and record.attempts:
+            last = record.attempts[-1]
+            reason = f"{_label(last.status, last.detail)}; retry in {seconds:.1f}s"
+            ctx.on_wait(probe.deployment, label, reason)
+        await asyncio.sleep(seconds)
+
     try:
         url = realtime_url(ctx.endpoint, probe.deployment, dialect)  # UsageError if malformed
         await open_when_ready(
-            lambda: _handshake(url, dialect, credential, ctx, policy), schedule, record
+            lambda: _handshake(url, dialect, credential, ctx, policy),
+            schedule,
+            record,
+            sleep=backoff,
         )
     except HandshakeError as exc:
         if exc.status in WHY:  # still refused when the budget ran out

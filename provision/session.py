@@ -7,7 +7,7 @@ apply, nor smoke (issue 13: those commands import only what they use). The write
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +59,7 @@ def open_session(
     *,
     principal: str | None = None,
     subscription: str | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> Iterator[Session]:
     """Load and validate the environment, open its target and resolve the desired state.
 
@@ -67,14 +68,19 @@ def open_session(
     Raises ConfigError, UsageError, TargetError or AuthError.
     """
     loaded = with_subscription(load_environment(env, env_file, env_dir), subscription)
-    with open_loaded(loaded, principal=principal) as session:
+    with open_loaded(loaded, principal=principal, on_step=on_step) as session:
         yield session
 
 
 @contextmanager
-def open_loaded(loaded: LoadedEnvironment, *, principal: str | None = None) -> Iterator[Session]:
+def open_loaded(
+    loaded: LoadedEnvironment,
+    *,
+    principal: str | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> Iterator[Session]:
     """Open an already-loaded environment (the file is not read again)."""
-    with open_target(loaded, principal) as target:
+    with open_target(loaded, principal, on_step) as target:
         yield Session(loaded, target, desired_state(loaded.config, target.backend))
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,12 +62,17 @@ def emulator_state_dir(loaded: LoadedEnvironment) -> Path:
 
 
 @contextmanager
-def open_target(loaded: LoadedEnvironment, principal: str | None = None) -> Iterator[Target]:
+def open_target(
+    loaded: LoadedEnvironment,
+    principal: str | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> Iterator[Target]:
     """Open the environment's target; stops an emulator it started on exit.
 
     ``principal`` (emulator only) names the connection.json principal to act as; it defaults
     to ``$PROVISION_EMULATOR_PRINCIPAL``, then ``deployer``. Raises TargetError (cannot
-    start or reach the emulator) or UsageError (unknown principal).
+    start or reach the emulator) or UsageError (unknown principal). ``on_step`` hears about
+    the emulator being started or reused (progress lines).
     """
     if loaded.config.target == "azure":
         if principal:
@@ -85,7 +90,7 @@ def open_target(loaded: LoadedEnvironment, principal: str | None = None) -> Iter
             backend.close()
         return
     name = principal or os.environ.get(PRINCIPAL_VARIABLE) or DEFAULT_EMULATOR_PRINCIPAL
-    with _emulator(emulator_state_dir(loaded)) as (connection, started):
+    with _emulator(emulator_state_dir(loaded), on_step or _quiet) as (connection, started):
         from provision.backends import azure
 
         if name not in connection.principals:
@@ -103,25 +108,39 @@ def _retrying(inner: Any, policy: RetryPolicy) -> RetryingBackend:
     return RetryingBackend(inner, Retrier(policy))
 
 
+def _quiet(message: str) -> None:
+    pass
+
+
 @contextmanager
-def _emulator(state_dir: Path) -> Iterator[tuple[Any, bool]]:
+def _emulator(state_dir: Path, on_step: Callable[[str], None]) -> Iterator[tuple[Any, bool]]:
     running = _running_connection(state_dir)
     if running is not None:
+        on_step(f"using the running emulator at {running.url}")
         yield running, False
         return
     try:
         from emulator.api import Emulator
     except ImportError as exc:
         raise TargetError(f"the embedded emulator is not available ({exc})") from exc
+    on_step(f"starting local emulator (state {_shown(state_dir)})…")
     try:
         emu = Emulator(state_dir=state_dir, port=None)  # stable URLs across runs
         emu.start()
     except Exception as exc:
         raise TargetError(f"could not start the emulator in {state_dir}: {exc}") from exc
+    on_step(f"local emulator ready at {emu.connection.url}")
     try:
         yield emu.connection, True
     finally:
         emu.stop()
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _running_connection(state_dir: Path) -> Any | None:

@@ -87,9 +87,7 @@ def _text(exc: Exception) -> str:
     return message.splitlines()[0][:500] if message else type(exc).__name__
 
 
-def _api_error(
-    what: str, exc: HttpResponseError
-) -> AuthError | AuthorizationError | AzureApiError:
+def _api_error(what: str, exc: HttpResponseError) -> AuthError | AuthorizationError | AzureApiError:
     status = exc.status_code or 0
     code = (exc.error.code if exc.error is not None else None) or ""
     message = (exc.error.message if exc.error is not None else None) or _text(exc)
