@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["Connection", "Emulator", "EmulatorConfig", "FaultRule", "Principal"]
+__all__ = ["Connection", "Emulator", "EmulatorConfig", "FaultRule", "Principal", "__version__"]
+
+__version__ = "0.2.0"  # = pyproject [project].version (a test keeps them equal); a constant is
+# cheaper than importlib.metadata, which --version must not pay for
 
 if TYPE_CHECKING:
     from emulator.config import EmulatorConfig, FaultRule

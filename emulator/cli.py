@@ -17,6 +17,7 @@ import traceback
 
 import click
 
+from emulator import __version__
 from emulator.cli_common import (
     DEFAULT_STATE_DIR,
     EXIT_ERROR,
@@ -93,18 +94,9 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("realtime-toolkit")
-    except PackageNotFoundError:  # running from a source tree that was never installed
-        return "unknown"
-
-
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if value and not ctx.resilient_parsing:
-        click.echo(f"{ctx.info_name or PROG_NAME} {_version()}")
+        click.echo(f"{ctx.info_name or PROG_NAME} {__version__}")
         ctx.exit(0)
 
 

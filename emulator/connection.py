@@ -42,6 +42,8 @@ class Connection:
     port: int
     pid: int
     principals: dict[str, Principal] = field(default_factory=dict)
+    graph_url: str = ""
+    """Where the Microsoft Graph subset is served (``{url}/graph/``; append ``v1.0/…``)."""
     admin_key: str = field(default="", repr=False)
     """Bearer credential of the ``/_admin`` API (new on every start; the file is 0600)."""
 
@@ -66,6 +68,7 @@ class Connection:
                 }
                 for name, p in self.principals.items()
             },
+            "graph_url": self.graph_url,
             "admin_key": self.admin_key,
         }
 
@@ -88,6 +91,7 @@ def load(path: Path) -> Connection:
             port=int(raw["port"]),
             pid=int(raw["pid"]),
             principals=principals,
+            graph_url=str(raw.get("graph_url", "")),
             admin_key=str(raw.get("admin_key", "")),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:

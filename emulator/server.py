@@ -28,6 +28,7 @@ from emulator.entra import routes as entra_routes
 from emulator.entra.tokens import TokenError, TokenService
 from emulator.faults import Faults
 from emulator.http import RequestContext, Route, find_route, normalize_path
+from emulator.resources import providers
 from emulator.stats import RequestStats
 from emulator.store import Store
 
@@ -148,6 +149,7 @@ class App:
             raise fault
         if not ctx.path.lower().startswith("/metadata/"):
             ctx.principal = self._authenticate(ctx)
+            providers.require_registered(ctx)
 
     def _dataplane_preamble(self, ctx: RequestContext) -> None:
         # Throttling refuses the upgrade itself, as Azure does: no socket is ever opened.
@@ -308,6 +310,7 @@ class Emulator:
             port=self.port,
             pid=os.getpid(),
             principals=seeded,
+            graph_url=self.url + "/graph/",  # emulator.cloud.metadata.graph_url's rule
             admin_key=self.app.admin_key,
         )
 

@@ -1,4 +1,7 @@
-"""Discovery: the regional model catalog, quota usages, SKUs, and the admin quota hook."""
+"""Discovery: the regional model catalog, quota usages, account SKUs and the admin quota hook.
+
+Subscription-wide SKU lists and model capacities are in ``capacity``.
+"""
 
 from __future__ import annotations
 
@@ -56,8 +59,9 @@ async def location_models(ctx: RequestContext) -> web.Response:
     sub = rc.subscription_id(ctx)
     rbac.authorize(ctx, f"{NS}/locations/models/read", f"/subscriptions/{sub}")
     loc = rc.normalize_location(ctx.params["loc"])
+    at = rc.now()
     value = [
-        {"kind": kind, "skuName": "S0", "model": catalog.model_json(m)}
+        {"kind": kind, "skuName": "S0", "model": catalog.model_json(m, at)}
         for kind in catalog.ACCOUNT_KINDS_WITH_MODELS
         for m in catalog.models_for(loc, kind)
     ]
@@ -84,7 +88,7 @@ async def account_models(ctx: RequestContext) -> web.Response:
     """``GET $A/models``: models deployable on the account (not the deployed ones)."""
     doc = _account(ctx, "models/read")
     models = catalog.models_for(doc["location"], doc["kind"])
-    return json_response({"value": [catalog.model_json(m) for m in models]})
+    return json_response({"value": [catalog.model_json(m, rc.now()) for m in models]})
 
 
 async def account_usages(ctx: RequestContext) -> web.Response:
@@ -97,25 +101,6 @@ async def account_skus(ctx: RequestContext) -> web.Response:
     """``GET $A/skus``."""
     doc = _account(ctx, "skus/read")
     return json_response({"value": [{"resourceType": am.TYPE, "sku": doc["sku"]}]})
-
-
-async def resource_skus(ctx: RequestContext) -> web.Response:
-    """``GET $S/providers/Microsoft.CognitiveServices/skus`` (minimal)."""
-    sub = rc.subscription_id(ctx)
-    rbac.authorize(ctx, f"{NS}/skus/read", f"/subscriptions/{sub}")
-    value = [
-        {
-            "resourceType": "accounts",
-            "name": "S0",
-            "tier": "Standard",
-            "kind": kind,
-            "locations": [loc],
-            "restrictions": [],
-        }
-        for kind in ("OpenAI", "AIServices")
-        for loc in sorted(catalog.REGIONS)
-    ]
-    return json_response({"value": value})
 
 
 async def admin_quota(ctx: RequestContext) -> web.Response:
@@ -148,7 +133,6 @@ _A = (
 ROUTES = [
     Route("GET", _LOC + r"/models", location_models),
     Route("GET", _LOC + r"/usages", location_usages),
-    Route("GET", _S + r"/providers/Microsoft\.CognitiveServices/skus", resource_skus),
     Route("GET", _A + r"/models", account_models),
     Route("GET", _A + r"/usages", account_usages),
     Route("GET", _A + r"/skus", account_skus),

@@ -1,4 +1,4 @@
-"""Subscriptions, tenants and cloud metadata (what ``az login`` and ``az cloud register`` read)."""
+"""Subscriptions and tenants (what ``az login`` reads); cloud metadata is ``emulator.cloud``."""
 
 from __future__ import annotations
 
@@ -50,44 +50,7 @@ async def list_tenants(ctx: RequestContext) -> web.Response:
     )
 
 
-async def metadata_endpoints(ctx: RequestContext) -> web.Response:
-    """Cloud metadata for ``az cloud register`` (no authentication, like Azure)."""
-    base = ctx.base_url
-    return json_response(
-        {
-            "name": "AzureEmulator",
-            "portal": base,
-            "resourceManager": base + "/",
-            "authentication": {
-                "loginEndpoint": base,
-                "audiences": [
-                    "https://management.core.windows.net/",
-                    "https://management.azure.com/",
-                ],
-                "tenant": "common",
-                "identityProvider": "AAD",
-            },
-            "suffixes": {
-                "storage": "core.windows.net",
-                "keyVaultDns": "vault.azure.net",
-                "acrLoginServer": "azurecr.io",
-                "sqlServerHostname": "database.windows.net",
-            },
-            "graph": base + "/graph/",
-            "graphAudience": "https://graph.windows.net/",
-            # The CLI builds a Microsoft Graph client for role commands: keep it on loopback
-            # (unimplemented Graph calls then get a 404 instead of leaving the machine).
-            "microsoftGraphResourceId": base + "/",
-            "gallery": base + "/gallery/",
-            "batch": "https://batch.core.windows.net/",
-            "sqlManagement": base + "/sql/",
-            "media": base + "/media/",
-        }
-    )
-
-
 ROUTES = [
-    Route("GET", r"/metadata/endpoints", metadata_endpoints),
     Route("GET", r"/subscriptions", list_subscriptions),
     Route("GET", r"/subscriptions/(?P<sub>[^/]+)", get_subscription),
     Route("GET", r"/tenants", list_tenants),

@@ -15,12 +15,12 @@ from emulator.arm import lro
 from emulator.authorization import handlers as authorization
 from emulator.cognitiveservices import catalog
 from emulator.cognitiveservices.accounts import models as am
+from emulator.cognitiveservices.capacity import ACCOUNT_SKUS
 from emulator.errors import ServiceError, bad_request, conflict
 from emulator.http import RequestContext
 from emulator.store import Store
 
 _NETWORK_ACCESS = {"enabled": "Enabled", "disabled": "Disabled"}
-_ACCOUNT_SKUS = {"S0", "F0"}
 
 
 def validate_name(name: str) -> None:
@@ -54,7 +54,7 @@ def _sku(body: dict[str, Any], kind: str, *, required: bool) -> dict[str, Any] |
         if required or sku is not None:
             raise bad_request("SkuRequired", "The 'sku.name' property is required.")
         return None
-    if name.upper() not in _ACCOUNT_SKUS or (kind == "OpenAI" and name.upper() != "S0"):
+    if name.upper() not in ACCOUNT_SKUS[kind]:
         raise bad_request("InvalidSkuName", f"The SKU '{name}' is not valid for kind '{kind}'.")
     return {"name": name.upper()}
 
@@ -75,11 +75,8 @@ def _properties(body: dict[str, Any]) -> dict[str, Any]:
     props = dict(rc.opt_object(body, "properties") or {})
     sub = rc.opt_str(props, "customSubDomainName", "properties.customSubDomainName")
     if sub is not None and not am.SUBDOMAIN_RE.match(sub):
-        raise bad_request(
-            "InvalidCustomSubDomainName",
-            f"The custom subdomain name '{sub}' is not valid: use letters, digits and hyphens, "
-            "up to 64 characters, starting and ending with a letter or digit.",
-        )
+        # Azure's code and wording (seen in public reports, e.g. for 'ai_foundry-resource')
+        raise bad_request("CustomDomainInvalid", f"Sub domain name '{sub}' is not valid.")
     access = rc.opt_str(props, "publicNetworkAccess", "properties.publicNetworkAccess")
     if access is not None:
         if access.lower() not in _NETWORK_ACCESS:

@@ -134,7 +134,11 @@ def test_validation_errors(rmc, raw, sub) -> None:
         ({**OPENAI_BODY, "location": "marsnorth"}, "LocationNotAvailableForResourceType"),
         (
             {**OPENAI_BODY, "properties": {"customSubDomainName": "-bad-"}},
-            "InvalidCustomSubDomainName",
+            "CustomDomainInvalid",
+        ),
+        (
+            {**OPENAI_BODY, "properties": {"customSubDomainName": "ai_foundry-resource"}},
+            "CustomDomainInvalid",
         ),
         ({**OPENAI_BODY, "properties": {"disableLocalAuth": "yes"}}, "InvalidRequestContent"),
     ]
