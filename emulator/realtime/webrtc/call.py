@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from emulator.realtime.ids import event as server_event
 from emulator.realtime.ids import new_id
 from emulator.realtime.webrtc.media import InboundAudio, ReplyTrack
 
@@ -104,10 +105,26 @@ class RtcCall:
     # -- SessionLink ---------------------------------------------------------------------------
     async def send_event(self, event: dict[str, Any]) -> None:
         """Deliver one server event to the observers and the data channel."""
-        if event.get("type") == "response.done":
+        kind = event.get("type")
+        if kind == "response.done":
             self.track.finish(event["response"]["id"])
-        elif event.get("type") == "output_audio_buffer.started":
+        elif kind == "output_audio_buffer.started":
             self.track.expect(event["response_id"])
+        self._deliver(event)
+        if kind == "input_audio_buffer.speech_started" and self._interrupts():
+            # The caller talks over the reply still playing: the rest of it is dropped (the
+            # response itself may be done already; the core cancels it when it is not).
+            cut = self.track.clear()
+            if cut is not None:
+                self._deliver(server_event("output_audio_buffer.cleared", response_id=cut))
+
+    def _interrupts(self) -> bool:
+        if self.track.playing is None or self.runner is None:
+            return False
+        turn = self.runner.session.settings.turn_detection() or {}
+        return bool(turn.get("interrupt_response", True))
+
+    def _deliver(self, event: dict[str, Any]) -> None:
         text = json.dumps(event, separators=(",", ":"))
         for sink in list(self._observers):
             sink(text)

@@ -79,10 +79,18 @@ class ReplyTrack(MediaStreamTrack):
         if self._current == response_id:
             self._finished = True
 
-    def clear(self) -> None:
-        """Drop queued audio (``output_audio_buffer.clear`` or an interruption)."""
+    @property
+    def playing(self) -> str | None:
+        """The response whose audio is queued or still playing, if any."""
+        return self._current
+
+    def clear(self) -> str | None:
+        """Drop queued audio (``output_audio_buffer.clear`` or an interruption); the response
+        whose audio was cut, if one was playing."""
+        cut = self._current
         self._queue.clear()
         self._current, self._finished = None, False
+        return cut
 
     async def recv(self) -> Any:
         if self._start is None:

@@ -38,7 +38,12 @@ class WavMicrophone(MediaStreamTrack):
         self.samples = self.rate // 50
         self.speed = speed
         self.index = 0
+        self.first = 0  # frame index where the prompt (re)started
         self.start: float | None = None
+
+    def again(self) -> None:
+        """Say the prompt once more, from the next frame on."""
+        self.first = self.index
 
     async def recv(self) -> Any:
         if self.start is None:
@@ -47,7 +52,8 @@ class WavMicrophone(MediaStreamTrack):
         if delay > 0:
             await asyncio.sleep(delay)  # media pacing
         size = self.samples * 2
-        chunk = self.pcm[self.index * size : (self.index + 1) * size].ljust(size, b"\0")
+        at = self.index - self.first
+        chunk = self.pcm[at * size : (at + 1) * size].ljust(size, b"\0")
         frame = av.AudioFrame.from_ndarray(
             np.frombuffer(chunk, "<i2").reshape(1, -1), format="s16", layout="mono"
         )

@@ -163,3 +163,32 @@ async def test_the_caller_hanging_up_ends_the_session(
         with pytest.raises(aiohttp.WSServerHandshakeError) as gone:
             await http.ws_connect(url, ssl=context, headers={"api-key": account.key})
         assert gone.value.status == 404
+
+
+async def test_talking_over_the_reply_clears_the_output_audio_buffer(
+    account: Account, rtc_emulator: Emulator
+) -> None:
+    ek = await mint(account, rtc_emulator)
+    mic = WavMicrophone(PROMPT, speed=4.0)
+    caller, sdp = await offer(mic)
+    try:
+        answer_sdp, _ = await call(account, rtc_emulator, ek, sdp)
+        await answer(caller, answer_sdp)
+        started = await caller.wait_for("output_audio_buffer.started", timeout=90)
+        mic.again()  # barge in while the reply plays
+        cleared = await caller.wait_for("output_audio_buffer.cleared", timeout=30)
+        assert cleared["response_id"] == started["response_id"]
+        types = caller.types()
+        first_stop = [
+            e
+            for e in caller.events
+            if e["type"] == "output_audio_buffer.stopped"
+            and e["response_id"] == started["response_id"]
+        ]
+        assert not first_stop  # cut, not played to the end
+        assert types.count("input_audio_buffer.speech_started") == 2
+        assert types.index("output_audio_buffer.cleared") > types.index(
+            "input_audio_buffer.speech_started", types.index("output_audio_buffer.started")
+        )
+    finally:
+        await caller.pc.close()
