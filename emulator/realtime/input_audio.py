@@ -2,7 +2,10 @@
 
 Appended audio is decoded to PCM16 24 kHz and kept until committed (by the client or by VAD
 at the end of speech); each committed item is transcribed by a ``Transcribe`` job, and a reply
-waiting for that transcript is advanced when it arrives.
+waiting for that transcript is advanced when it arrives. While VAD hears speech the audio is
+also streamed to the recogniser (``StartRecognition``/``FeedRecognition``), so that when the
+turn ends its ``Transcribe`` job only finishes that stream: the streamed bytes are exactly
+the committed ones (checked: otherwise the stream is cancelled and the audio decoded whole).
 
 ``idle_timeout_ms`` (GA ``server_vad``) is measured on the input audio's own clock, like every
 VAD time: once that much audio without speech has arrived after the later of the last turn's
@@ -23,7 +26,12 @@ from emulator.realtime.ids import event, new_id
 from emulator.realtime.outbox import Outbox
 from emulator.realtime.response_control import ResponseControl
 from emulator.realtime.session_config import SessionConfig
-from emulator.realtime.speech_jobs import Transcribe
+from emulator.realtime.speech_jobs import (
+    CancelRecognition,
+    FeedRecognition,
+    StartRecognition,
+    Transcribe,
+)
 from emulator.realtime.speech_protocol import Speech, VadStream
 
 MAX_APPEND_BASE64 = 15 * 1024 * 1024
@@ -54,6 +62,8 @@ class InputAudio:
         self._speech_item: str | None = None
         self._speech_start_ms = 0
         self._idle_from_ms = 0.0  # input audio time from which silence counts as idle
+        self._stream: str | None = None  # recognition stream of the turn being spoken
+        self._streamed = 0  # bytes sent to it
         responses.on_finished = self._response_finished
 
     # -- client events --------------------------------------------------------------------------
@@ -90,6 +100,7 @@ class InputAudio:
         """``input_audio_buffer.clear``."""
         self._drop_buffer(len(self._buffer))
         self._speech_item = None
+        self._drop_stream()
         if self._vad is not None:
             self._vad.reset()
         self._outbox.emit(event("input_audio_buffer.cleared"))
@@ -98,6 +109,9 @@ class InputAudio:
     def receive_pcm(self, pcm: bytes) -> None:
         """PCM16 24 kHz microphone audio (decoded appends, or a WebRTC track)."""
         self._buffer += pcm
+        if self._stream is not None and pcm:
+            self._outbox.request(FeedRecognition(self._stream, bytes(pcm)))
+            self._streamed += len(pcm)
         turn = self._config.turn_detection()
         if turn is None:
             return
@@ -121,6 +135,7 @@ class InputAudio:
     def turn_detection_changed(self) -> None:
         """New VAD settings: the next audio starts a fresh detector."""
         self._vad = None
+        self._drop_stream()
 
     def transcribed(self, job: Transcribe, text: str) -> None:
         """A ``Transcribe`` job's result: fill the item, tell the client, advance the reply."""
@@ -200,6 +215,11 @@ class InputAudio:
         start = max(int(self._buffer_start_ms), ms)  # ms includes the prefix padding
         self._speech_item = new_id("item")
         self._speech_start_ms = start
+        self._drop_stream()
+        offset = _aligned(int((start - self._buffer_start_ms) * PCM_BYTES_PER_MS))
+        self._stream = new_id("asr")
+        self._streamed = len(self._buffer) - min(offset, len(self._buffer))
+        self._outbox.request(StartRecognition(self._stream, bytes(self._buffer[offset:])))
         self._outbox.emit(
             event(
                 "input_audio_buffer.speech_started", audio_start_ms=start, item_id=self._speech_item
@@ -221,8 +241,13 @@ class InputAudio:
         if turn.get("create_response", True) and self._responses.active is None:
             self._responses.start({})
 
+    def _drop_stream(self) -> None:
+        if self._stream is not None:
+            self._outbox.request(CancelRecognition(self._stream))
+        self._stream, self._streamed = None, 0
+
     def _drop_buffer(self, nbytes: int) -> None:
-        nbytes = max(0, min(nbytes - nbytes % 2, len(self._buffer)))
+        nbytes = max(0, min(_aligned(nbytes), len(self._buffer)))
         del self._buffer[:nbytes]
         self._buffer_start_ms += nbytes / PCM_BYTES_PER_MS
 
@@ -231,6 +256,10 @@ class InputAudio:
         self._speech_item = None
         if self._vad is not None:
             self._vad.reset()
+        stream = self._stream if self._streamed == len(pcm) else None
+        if stream is None:
+            self._drop_stream()
+        self._stream, self._streamed = None, 0
         item = Item(item_id, "message", role="user", parts=[Part("audio", audio=pcm)])
         previous = self._items.conversation.insert(item, None)
         self._outbox.emit(
@@ -238,5 +267,10 @@ class InputAudio:
         )
         self._items.announce(item, previous)
         self._outbox.request(
-            Transcribe(new_id("job"), item_id, pcm, self._config.transcribes_input())
+            Transcribe(new_id("job"), item_id, pcm, self._config.transcribes_input(), stream)
         )
+
+
+def _aligned(nbytes: int) -> int:
+    """Whole PCM16 samples."""
+    return nbytes - nbytes % 2

@@ -15,7 +15,7 @@ import numpy as np
 import soxr
 
 from emulator.realtime.speech import codecs
-from emulator.realtime.speech.asr import ProcessRecognizer
+from emulator.realtime.speech.asr_workers import ProcessRecognizer, RecognitionStream
 from emulator.realtime.speech.reply import reply_text
 from emulator.realtime.speech.tts import synthesize
 from emulator.realtime.speech.vad import SpeechStarted, SpeechStopped, StreamingVad, VadConfig
@@ -28,7 +28,8 @@ class OfflineSpeech:
     """The emulator's speech services; ``transcribe``/``synthesize`` are thread-safe.
 
     Recognition runs in child processes (pocketsphinx holds the GIL while decoding, which
-    would stall every session's event loop); synthesis runs the flite binary.
+    would stall every session's event loop), streaming while the user speaks; synthesis runs
+    the flite binary.
     """
 
     def __init__(self, asr_workers: int = 2) -> None:
@@ -73,9 +74,21 @@ class OfflineSpeech:
             return str(self.recognizer().transcribe(pcm, PCM_RATE))
         except BrokenProcessPool:
             # a recogniser process died (killed, out of memory): start a fresh pool once
-            with self._asr_lock:
-                self._asr = None
+            self._restart()
             return str(self.recognizer().transcribe(pcm, PCM_RATE))
+
+    def open_recognition(self) -> RecognitionStream:
+        try:
+            return self.recognizer().open_stream(PCM_RATE)
+        except BrokenProcessPool:
+            self._restart()
+            return self.recognizer().open_stream(PCM_RATE)
+
+    def _restart(self) -> None:
+        with self._asr_lock:
+            broken, self._asr = self._asr, None
+        if broken is not None:
+            threading.Thread(target=broken.close, daemon=True).start()
 
     def synthesize(self, text: str, voice: str) -> bytes:
         # one voice for every name: flite kal16, the one the project's recogniser reads best
@@ -90,12 +103,7 @@ class OfflineSpeech:
 
     def warm_up(self) -> None:
         """Load the recogniser and the synthesizer now rather than on the first turn."""
-        # one request per worker so that every recogniser process is spawned and loaded
-        pending = [
-            self.recognizer().submit(bytes(4800), PCM_RATE) for _ in range(self._asr_workers)
-        ]
-        for future in pending:
-            future.result()
+        self.recognizer().warm_up()
         self.synthesize("ready", "alloy")
 
 

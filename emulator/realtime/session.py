@@ -242,14 +242,14 @@ class RealtimeSession:
         """Report a finished job: transcript text, or synthesised PCM16 24 kHz."""
         if isinstance(job, Transcribe):
             self.input_audio.transcribed(job, str(result))
-        else:
+        elif isinstance(job, Synthesize):
             self.responses.synthesized(job, result)
 
     def job_failed(self, job: Job, message: str) -> None:
         """Report a job that raised: transcription failure event, or a failed response."""
         if isinstance(job, Transcribe):
             self.input_audio.transcription_failed(job, message)
-        else:
+        elif isinstance(job, Synthesize):
             self.responses.synthesis_failed(job)
 
     @property

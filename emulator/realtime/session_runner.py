@@ -19,8 +19,15 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from emulator.realtime.session import RealtimeSession
-from emulator.realtime.speech_jobs import Job, Synthesize, Transcribe
-from emulator.realtime.speech_protocol import Speech
+from emulator.realtime.speech_jobs import (
+    CancelRecognition,
+    FeedRecognition,
+    Job,
+    StartRecognition,
+    Synthesize,
+    Transcribe,
+)
+from emulator.realtime.speech_protocol import RecognitionStream, Speech
 
 log = logging.getLogger("emulator.realtime")
 
@@ -101,6 +108,7 @@ class SessionRunner:
         self._writer: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._stopped = False
+        self._recognitions: dict[str, RecognitionStream] = {}
 
     @property
     def closed(self) -> bool:
@@ -155,6 +163,9 @@ class SessionRunner:
         self._stopped = True
         if self._timer is not None:
             self._timer.cancel()
+        for stream in self._recognitions.values():
+            stream.cancel()  # frees the recogniser's decoder
+        self._recognitions.clear()
         for task in [*self._tasks, self._streamer, self._writer]:
             if task is not None and not task.done():
                 task.cancel()
@@ -170,7 +181,10 @@ class SessionRunner:
         for pcm in self.session.audio_to_play():
             self._out.put_nowait(_Audio(pcm))
         for job in self.session.jobs_to_run():
-            self._spawn(self._run_job(job))
+            if isinstance(job, (StartRecognition, FeedRecognition, CancelRecognition)):
+                self._stream_job(job)
+            else:
+                self._spawn(self._run_job(job))
         if self.session.streaming and (self._streamer is None or self._streamer.done()):
             self._streamer = asyncio.create_task(self._stream())
         if self.session.closed:
@@ -181,13 +195,40 @@ class SessionRunner:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def _stream_job(self, job: StartRecognition | FeedRecognition | CancelRecognition) -> None:
+        """Non-blocking recognition work, done in order as the session asked for it."""
+        try:
+            if isinstance(job, StartRecognition):
+                stream = self.speech.open_recognition()
+                self._recognitions[job.stream_id] = stream
+                if job.pcm:
+                    stream.feed(job.pcm)
+            elif isinstance(job, FeedRecognition):
+                if job.stream_id in self._recognitions:
+                    self._recognitions[job.stream_id].feed(job.pcm)
+            elif job.stream_id in self._recognitions:
+                self._recognitions.pop(job.stream_id).cancel()
+        except Exception as exc:  # the turn falls back to decoding its audio whole
+            log.warning("realtime recognition stream failed: %s", exc)
+            self._recognitions.pop(job.stream_id, None)
+
+    async def _transcribe(self, job: Transcribe) -> str:
+        stream = self._recognitions.pop(job.stream_id or "", None)
+        if stream is not None:
+            try:
+                return await asyncio.wrap_future(stream.finish())
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("realtime recognition stream failed, decoding whole: %s", exc)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(executor(), self.speech.transcribe, job.pcm)
+
     async def _run_job(self, job: Job) -> None:
         loop = asyncio.get_running_loop()
         try:
             if isinstance(job, Transcribe):
-                result: Any = await loop.run_in_executor(
-                    executor(), self.speech.transcribe, job.pcm
-                )
+                result: Any = await self._transcribe(job)
             else:
                 assert isinstance(job, Synthesize)
                 result = await loop.run_in_executor(

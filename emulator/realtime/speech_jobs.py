@@ -6,13 +6,38 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class StartRecognition:
+    """Speech started: open a recognition stream with the audio so far (non-blocking)."""
+
+    stream_id: str
+    pcm: bytes
+
+
+@dataclass(frozen=True)
+class FeedRecognition:
+    """More audio of the utterance being spoken (non-blocking)."""
+
+    stream_id: str
+    pcm: bytes
+
+
+@dataclass(frozen=True)
+class CancelRecognition:
+    """The utterance was dropped (buffer cleared, or committed another way)."""
+
+    stream_id: str
+
+
+@dataclass(frozen=True)
 class Transcribe:
-    """Recognise a committed user audio item."""
+    """Recognise a committed user audio item: finish ``stream_id`` if it was streamed (its
+    audio equals ``pcm``), else decode ``pcm`` whole."""
 
     id: str
     item_id: str
     pcm: bytes
     emit_events: bool
+    stream_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -25,4 +50,5 @@ class Synthesize:
     voice: str
 
 
-Job = Transcribe | Synthesize
+StreamJob = StartRecognition | FeedRecognition | CancelRecognition
+Job = Transcribe | Synthesize | StreamJob

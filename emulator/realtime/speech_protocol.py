@@ -1,13 +1,28 @@
 """The speech services a session needs, as one interface (the offline stack lives in ``speech/``).
 
 ``Speech`` splits into cheap calls the session makes inline (codecs, VAD, the reply model)
-and blocking ones the transport runs in a worker thread (``transcribe``, ``synthesize``).
+and blocking ones the runner runs in a worker thread (``transcribe``, ``synthesize``);
+``open_recognition`` streams an utterance to the recogniser while it is spoken.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any, Protocol
+
+
+class RecognitionStream(Protocol):
+    """One utterance recognised while it arrives (PCM16 24 kHz mono)."""
+
+    def feed(self, pcm: bytes) -> None:
+        """More audio; never blocks (the work happens elsewhere)."""
+
+    def finish(self) -> Future[str]:
+        """End of the utterance; the future gives the transcript."""
+
+    def cancel(self) -> None:
+        """Abandon the utterance."""
 
 
 class VadStream(Protocol):
@@ -44,6 +59,9 @@ class Speech(Protocol):
 
     def transcribe(self, pcm: bytes) -> str:
         """Blocking ASR of PCM16 24 kHz audio."""
+
+    def open_recognition(self) -> RecognitionStream:
+        """Start recognising an utterance that is still being spoken."""
 
     def synthesize(self, text: str, voice: str) -> bytes:
         """Blocking TTS to PCM16 24 kHz mono."""

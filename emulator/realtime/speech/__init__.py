@@ -1,14 +1,16 @@
 """Offline speech for the realtime emulator: recognition, VAD, reply model, synthesis, G.711.
 
-Typical turn: ``StreamingVad.push()`` finds the utterance, ``Recognizer.transcribe()`` (or
-``ProcessRecognizer`` inside a server) reads it, ``reply_text()`` decides the answer and
-``synthesize()`` speaks it as PCM16 24 kHz, optionally encoded with ``pcm16_to_ulaw()`` /
-``pcm16_to_alaw()`` after ``resample(..., 24000, G711_RATE)``.
+Typical turn: ``StreamingVad.push()`` finds the utterance, ``Recognizer.transcribe()``
+(or, inside a server, a ``ProcessRecognizer`` stream fed while the user speaks) reads it,
+``reply_text()`` decides the answer and ``synthesize()`` speaks it as PCM16 24 kHz,
+optionally encoded with ``pcm16_to_ulaw()`` / ``pcm16_to_alaw()`` after
+``resample(..., 24000, G711_RATE)``.
 """
 
 from __future__ import annotations
 
-from .asr import ASR_RATE, ProcessRecognizer, Recognizer, Transcriber, default_recognizer
+from .asr import ASR_RATE, DecoderStream, Recognizer, Transcriber, default_recognizer
+from .asr_workers import ProcessRecognizer, RecognitionStream, RecognizerDied
 from .codecs import (
     G711_RATE,
     alaw_to_pcm16,
@@ -44,8 +46,11 @@ __all__ = [
     "NO_INPUT_REPLY",
     "REPLY_MAX_WORDS",
     "SEMANTIC_SILENCE_MS",
+    "DecoderStream",
     "ProcessRecognizer",
+    "RecognitionStream",
     "Recognizer",
+    "RecognizerDied",
     "SpeechStarted",
     "SpeechStopped",
     "StreamingVad",

@@ -7,7 +7,7 @@ Measured facts that shape this module:
   utterance (0.1 ms) makes every transcript depend on its own audio only.
 - ``process_raw`` holds the GIL for the whole decode (≈0.2–0.4× audio time). In an asyncio
   server that stalls every session, even from a worker thread: use :class:`ProcessRecognizer`
-  there, which decodes in a separate process.
+  (``asr_workers``) there, which decodes in separate processes, streaming as audio arrives.
 - pocketsphinx returns "mm" for digital silence, and "" for white noise but only after decoding
   it 2-3× slower than speech; hence an energy gate and a spectral-flatness gate (white noise
   ≈0.55, flite speech ≈0.001, speech in -20 dB SNR noise ≈0.18 at the 25th percentile).
@@ -15,23 +15,23 @@ Measured facts that shape this module:
 
 from __future__ import annotations
 
-import multiprocessing
-import signal
 import threading
-from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
+import soxr
 
 from .codecs import Pcm16, as_pcm16, resample
 
 __all__ = [
     "ASR_RATE",
-    "ProcessRecognizer",
+    "DecoderStream",
     "Recognizer",
     "Transcriber",
+    "decode_whole",
     "default_recognizer",
+    "new_decoder",
 ]
 
 #: The acoustic model's sample rate; input at other rates is resampled with soxr.
@@ -63,6 +63,68 @@ def _no_speech(samples: Pcm16) -> bool:
     return bool(np.percentile(flatness, 25) > _GATE_FLATNESS)
 
 
+def new_decoder(options: dict[str, Any]) -> Any:
+    """A pocketsphinx ``Decoder`` with the project's defaults (≈0.3–1 s, ≈90 MB)."""
+    from pocketsphinx import Decoder
+
+    return Decoder(**{"loglevel": "FATAL", "maxhmmpf": 5000, **options, "samprate": ASR_RATE})
+
+
+def _hypothesis(decoder: Any) -> str:
+    hyp = decoder.hyp()
+    return " ".join(hyp.hypstr.split()) if hyp is not None else ""
+
+
+def decode_whole(decoder: Any, samples: Pcm16) -> str:
+    """One utterance (16 kHz samples) decoded in one call."""
+    decoder.reinit_feat()  # forget the previous utterance's noise and CMN estimates
+    decoder.start_utt()
+    decoder.process_raw(samples.tobytes(), full_utt=True)
+    decoder.end_utt()
+    return _hypothesis(decoder)
+
+
+class DecoderStream:
+    """One utterance decoded while it arrives: ``feed`` PCM16 chunks, then ``finish``.
+
+    Most of the work happens in ``feed``, so when speech stops only the last chunk and the
+    decoder's final pass remain. The result follows the same gates as
+    :meth:`Recognizer.transcribe` (silence, noise, under 100 ms → ``""``).
+    """
+
+    def __init__(self, decoder: Any, rate: int = 24000) -> None:
+        self.decoder = decoder
+        self._resampler = (
+            None if rate == ASR_RATE else soxr.ResampleStream(rate, ASR_RATE, 1, dtype="int16")
+        )
+        self._samples: list[Pcm16] = []
+        decoder.reinit_feat()
+        decoder.start_utt()
+
+    def feed(self, pcm16: bytes) -> None:
+        """Decode another chunk (mono PCM16 LE at the stream's rate)."""
+        self._push(as_pcm16(pcm16), last=False)
+
+    def finish(self) -> str:
+        """End the utterance and return its transcript; the decoder is free again."""
+        self._push(np.zeros(0, np.int16), last=True)
+        self.decoder.end_utt()
+        text = _hypothesis(self.decoder)
+        samples = np.concatenate(self._samples) if self._samples else np.zeros(0, np.int16)
+        return "" if _no_speech(samples) else text
+
+    def cancel(self) -> None:
+        """Abandon the utterance (the decoder is free again)."""
+        self.decoder.end_utt()
+
+    def _push(self, samples: Pcm16, last: bool) -> None:
+        if self._resampler is not None:
+            samples = np.asarray(self._resampler.resample_chunk(samples, last=last), dtype=np.int16)
+        if samples.size:
+            self._samples.append(samples)
+            self.decoder.process_raw(samples.astype("<i2").tobytes(), full_utt=False)
+
+
 class Recognizer:
     """In-process pocketsphinx recogniser; thread-safe (one decoder behind a lock).
 
@@ -72,20 +134,13 @@ class Recognizer:
     """
 
     def __init__(self, **decoder_options: Any) -> None:
-        self._options = {
-            "loglevel": "FATAL",
-            "maxhmmpf": 5000,
-            **decoder_options,
-            "samprate": ASR_RATE,
-        }
+        self._options = decoder_options
         self._decoder: Any = None
         self._lock = threading.Lock()
 
     def _ensure_decoder(self) -> Any:
         if self._decoder is None:
-            from pocketsphinx import Decoder
-
-            self._decoder = Decoder(**self._options)
+            self._decoder = new_decoder(self._options)
         return self._decoder
 
     def load(self) -> None:
@@ -104,13 +159,7 @@ class Recognizer:
         if _no_speech(samples):
             return ""
         with self._lock:
-            decoder = self._ensure_decoder()
-            decoder.reinit_feat()  # forget the previous utterance's noise and CMN estimates
-            decoder.start_utt()
-            decoder.process_raw(samples.tobytes(), full_utt=True)
-            decoder.end_utt()
-            hyp = decoder.hyp()
-        return " ".join(hyp.hypstr.split()) if hyp is not None else ""
+            return decode_whole(self._ensure_decoder(), samples)
 
 
 _default: Recognizer | None = None
@@ -124,55 +173,3 @@ def default_recognizer() -> Recognizer:
         if _default is None:
             _default = Recognizer()
         return _default
-
-
-_worker_recognizer: Recognizer | None = None
-
-
-def _worker_init(options: dict[str, Any]) -> None:
-    global _worker_recognizer
-    # Ctrl-C reaches the whole process group; the parent decides how to stop (and says so
-    # once), so a worker must not die printing its own KeyboardInterrupt traceback.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker_recognizer = Recognizer(**options)
-    _worker_recognizer.load()
-
-
-def _worker_transcribe(pcm: bytes, rate: int) -> str:
-    assert _worker_recognizer is not None, "worker initializer did not run"
-    return _worker_recognizer.transcribe(pcm, rate)
-
-
-class ProcessRecognizer:
-    """Recogniser running in ``workers`` child processes, so decoding never blocks the caller's
-    GIL (the event loop keeps serving other sessions) and can use another core.
-
-    Children are started with ``spawn`` (safe from threaded servers) and load their model
-    eagerly; the first call waits for that (≈1–2 s). Call :meth:`close` (or use ``with``).
-    """
-
-    def __init__(self, workers: int = 1, **decoder_options: Any) -> None:
-        self._pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_worker_init,
-            initargs=(decoder_options,),
-        )
-
-    def submit(self, pcm16: bytes | npt.ArrayLike, rate: int = 24000) -> Future[str]:
-        """Start a transcription; ``asyncio.wrap_future()`` the result to await it."""
-        return self._pool.submit(_worker_transcribe, as_pcm16(pcm16).tobytes(), rate)
-
-    def transcribe(self, pcm16: bytes | npt.ArrayLike, rate: int = 24000) -> str:
-        """Blocking form of :meth:`submit`; same result as :meth:`Recognizer.transcribe`."""
-        return self.submit(pcm16, rate).result()
-
-    def close(self) -> None:
-        """Stop the worker processes (waits for running transcriptions)."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def __enter__(self) -> ProcessRecognizer:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()

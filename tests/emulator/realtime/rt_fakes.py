@@ -6,6 +6,7 @@ Audio is "speech" wherever samples are loud: a 10 ms frame with peak > 1000 coun
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from typing import Any
 
 import numpy as np
@@ -103,3 +104,25 @@ class FakeSpeech:
     def synthesize(self, text: str, voice: str) -> bytes:
         self.spoken.append(text)
         return tone(300 * len(text.split()))
+
+    def open_recognition(self) -> FakeStream:
+        return FakeStream(self)
+
+
+class FakeStream:
+    """A recognition stream that keeps what it was fed and transcribes it at the end."""
+
+    def __init__(self, speech: FakeSpeech) -> None:
+        self.speech = speech
+        self.audio = bytearray()
+
+    def feed(self, pcm: bytes) -> None:
+        self.audio += pcm
+
+    def finish(self) -> Future[str]:
+        done: Future[str] = Future()
+        done.set_result(self.speech.transcribe(bytes(self.audio)))
+        return done
+
+    def cancel(self) -> None:
+        self.audio.clear()

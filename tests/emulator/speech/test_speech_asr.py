@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -110,3 +113,52 @@ def test_process_recognizer_matches_in_process(recognizer: Recognizer, load_wav)
         silence = pool.transcribe(np.zeros(24000, np.int16))
     assert remote == recognizer.transcribe(pcm, 24000)
     assert silence == ""
+
+
+def _stream(pool: ProcessRecognizer, pcm: np.ndarray, chunk: int = 2400) -> Future[str]:
+    stream = pool.open_stream(24000)
+    for start in range(0, pcm.size, chunk):
+        stream.feed(pcm[start : start + chunk].astype("<i2").tobytes())
+    return stream.finish()
+
+
+def test_streamed_recognition_reads_what_whole_decoding_reads(
+    recognizer: Recognizer, load_wav
+) -> None:
+    clips = [load_wav(name)[0] for name in FIXTURE_NAMES]
+    with ProcessRecognizer() as pool:
+        # interleaved: every stream open at once on one worker, fed 100 ms at a time
+        streams = [pool.open_stream(24000) for _ in clips]
+        for start in range(0, max(c.size for c in clips), 2400):
+            for stream, pcm in zip(streams, clips, strict=True):
+                if start < pcm.size:
+                    stream.feed(pcm[start : start + 2400].tobytes())
+        heard = [s.finish().result(timeout=120) for s in streams]
+        abandoned = pool.open_stream(24000)
+        abandoned.feed(clips[0].tobytes())
+        abandoned.cancel()
+        silent = _stream(pool, np.zeros(24000, np.int16)).result(timeout=60)
+    assert heard == [recognizer.transcribe(pcm, 24000) for pcm in clips]
+    assert silent == ""
+
+
+def test_recogniser_workers_ignore_ctrl_c(load_wav) -> None:
+    """Ctrl-C in ``smoke run --env local`` must not kill (and traceback) a speech worker."""
+    pcm, _ = load_wav("repeat_blue_harbor_seven.wav")
+    with ProcessRecognizer() as pool:
+        pool.warm_up()  # the worker has installed its handlers
+        (pid,) = pool.worker_pids()
+        os.kill(pid, signal.SIGINT)
+        assert pool.transcribe(pcm, 24000) == "repeat after me blue harbor seven"
+        assert _stream(pool, pcm).result(timeout=60) == "repeat after me blue harbor seven"
+        (still,) = pool.worker_pids()
+        assert still == pid and _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (signal 0 checks without touching it)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

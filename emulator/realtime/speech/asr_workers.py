@@ -1,0 +1,287 @@
+"""Recognition in child processes, streaming: audio is decoded while the user speaks.
+
+Why processes: pocketsphinx holds the GIL for the whole decode, which would stall every
+session's event loop. Why streaming: decoding a whole utterance after VAD says it ended put
+≈0.3× the utterance length between the end of speech and the reply; fed as it arrives, only
+the last chunk and the final pass remain when speech stops.
+
+Each worker process owns some decoders (one per open stream, ≈90 MB each, kept for reuse,
+and one spare built while the worker is idle) and receives messages on a pipe; a stream stays
+on the worker that opened it. Messages go out through one sender thread per worker (so a
+busy worker never blocks the caller, e.g. an event loop) and results come back through one
+reader thread per worker that completes ``concurrent.futures.Future`` objects.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import queue
+import signal
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
+from typing import Any
+
+import numpy.typing as npt
+
+from .asr import ASR_RATE, DecoderStream, _no_speech, decode_whole, new_decoder
+from .codecs import as_pcm16, resample
+
+__all__ = ["ProcessRecognizer", "RecognitionStream", "RecognizerDied"]
+
+MAX_DECODERS_PER_WORKER = 16  # beyond this, a stream waits for a free decoder
+
+
+class RecognizerDied(BrokenProcessPool):
+    """A recogniser process ended (killed, out of memory): start a new ``ProcessRecognizer``."""
+
+
+# -- the child side -------------------------------------------------------------------------
+class _Worker:
+    """Decoders and open streams of one child process."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        self.free: list[Any] = [new_decoder(options)]
+        self.total = 1
+        self.streams: dict[int, DecoderStream] = {}
+
+    def wants_spare(self) -> bool:
+        return not self.free and self.total < MAX_DECODERS_PER_WORKER
+
+    def make_spare(self) -> None:
+        self.free.append(new_decoder(self.options))
+        self.total += 1
+
+    def decoder(self) -> Any:
+        if not self.free:
+            self.make_spare()
+        return self.free.pop()
+
+    def handle(self, message: tuple[Any, ...]) -> tuple[int, str] | None:
+        kind, key = message[0], message[1]
+        if kind == "open":
+            self.streams[key] = DecoderStream(self.decoder(), message[2])
+        elif kind == "feed":
+            self.streams[key].feed(message[2])
+        elif kind == "cancel":
+            stream = self.streams.pop(key)
+            stream.cancel()
+            self.free.append(stream.decoder)
+        elif kind == "finish":
+            stream = self.streams.pop(key)
+            try:
+                return key, stream.finish()
+            finally:
+                self.free.append(stream.decoder)
+        elif kind == "whole":
+            return key, self._whole(message[2], message[3])
+        elif kind == "ping":
+            return key, ""
+        return None
+
+    def _whole(self, pcm: bytes, rate: int) -> str:
+        samples = resample(as_pcm16(pcm), rate, ASR_RATE)
+        if _no_speech(samples):
+            return ""
+        decoder = self.decoder()
+        try:
+            return decode_whole(decoder, samples)
+        finally:
+            self.free.append(decoder)
+
+
+def _worker_main(conn: Connection, options: dict[str, Any]) -> None:
+    # Ctrl-C reaches the whole process group; the parent decides how to stop (and says so
+    # once), so a worker must not die printing its own KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    worker = _Worker(options)
+    while True:
+        if worker.wants_spare() and not conn.poll(0):
+            worker.make_spare()  # idle: get the next stream's decoder ready
+            continue
+        try:
+            message = conn.recv()
+        except EOFError:
+            return
+        if message[0] == "close":
+            return
+        try:
+            answer = worker.handle(message)
+        except Exception as exc:  # one bad request fails its caller, not the worker
+            conn.send((message[1], None, f"{type(exc).__name__}: {exc}"))
+            continue
+        if answer is not None:
+            conn.send((answer[0], answer[1], None))
+
+
+# -- the parent side ------------------------------------------------------------------------
+class _Child:
+    """One worker process, its pipe, its sender and reader threads, its pending futures."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        context = multiprocessing.get_context("spawn")  # safe from threaded servers
+        self.conn, child_end = context.Pipe()
+        self.process = context.Process(
+            target=_worker_main, args=(child_end, options), daemon=True, name="realtime-asr"
+        )
+        self.process.start()
+        child_end.close()
+        self.streams = 0
+        self.pending: dict[int, Future[str]] = {}
+        self.lock = threading.Lock()
+        self.dead = False
+        self._outgoing: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
+        threading.Thread(target=self._send_loop, daemon=True, name="asr-send").start()
+        threading.Thread(target=self._read_loop, daemon=True, name="asr-read").start()
+
+    def send(self, message: tuple[Any, ...], future: Future[str] | None = None) -> None:
+        with self.lock:
+            if self.dead:
+                raise RecognizerDied("a recogniser process ended")
+            if future is not None:
+                self.pending[message[1]] = future
+        self._outgoing.put(message)
+
+    def _send_loop(self) -> None:
+        while (message := self._outgoing.get()) is not None:
+            try:
+                self.conn.send(message)
+            except (OSError, ValueError):
+                return
+
+    def _read_loop(self) -> None:
+        while True:
+            try:
+                key, text, error = self.conn.recv()
+            except (EOFError, OSError):
+                self._died()
+                return
+            with self.lock:
+                future = self.pending.pop(key, None)
+            if future is None:
+                continue
+            if error is None:
+                future.set_result(text)
+            else:
+                future.set_exception(RuntimeError(error))
+
+    def _died(self) -> None:
+        with self.lock:
+            self.dead = True
+            pending, self.pending = self.pending, {}
+        for future in pending.values():
+            if not future.done():
+                future.set_exception(RecognizerDied("a recogniser process ended"))
+
+    def close(self) -> None:
+        self._outgoing.put(("close", 0))
+        self._outgoing.put(None)
+        self.process.join(timeout=10)
+        if self.process.is_alive():
+            self.process.kill()
+        self.conn.close()
+
+
+class RecognitionStream:
+    """One utterance streaming to a worker: ``feed`` (never blocks), then ``finish``."""
+
+    def __init__(self, child: _Child, key: int, done: Callable[[], None]) -> None:
+        self._child = child
+        self._key = key
+        self._done = done
+        self._closed = False
+
+    def feed(self, pcm16: bytes) -> None:
+        """Queue more PCM16 audio (at the stream's rate) for decoding."""
+        if not self._closed:
+            self._child.send(("feed", self._key, bytes(pcm16)))
+
+    def finish(self) -> Future[str]:
+        """End the utterance; the future gives its transcript."""
+        future: Future[str] = Future()
+        self._close()
+        self._child.send(("finish", self._key), future)
+        return future
+
+    def cancel(self) -> None:
+        """Abandon the utterance."""
+        if not self._closed:
+            self._close()
+            self._child.send(("cancel", self._key))
+
+    def _close(self) -> None:
+        if self._closed:
+            raise RuntimeError("the stream was already finished or cancelled")
+        self._closed = True
+        self._done()
+
+
+class ProcessRecognizer:
+    """Recogniser running in ``workers`` child processes (see the module docstring).
+
+    Children load their model when started (≈1–2 s); :meth:`warm_up` waits for that.
+    Results equal :meth:`Recognizer.transcribe`'s for the same audio and options, except
+    that a stream resamples chunk by chunk. Call :meth:`close` (or use ``with``).
+    """
+
+    def __init__(self, workers: int = 1, **decoder_options: Any) -> None:
+        self._children = [_Child(decoder_options) for _ in range(max(1, workers))]
+        self._keys = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def submit(self, pcm16: bytes | npt.ArrayLike, rate: int = 24000) -> Future[str]:
+        """Transcribe a whole utterance; ``asyncio.wrap_future()`` the result to await it."""
+        future: Future[str] = Future()
+        child = self._least_busy()
+        child.send(("whole", next(self._keys), as_pcm16(pcm16).tobytes(), rate), future)
+        return future
+
+    def transcribe(self, pcm16: bytes | npt.ArrayLike, rate: int = 24000) -> str:
+        """Blocking form of :meth:`submit`; same result as :meth:`Recognizer.transcribe`."""
+        return self.submit(pcm16, rate).result()
+
+    def open_stream(self, rate: int = 24000) -> RecognitionStream:
+        """Start an utterance on the worker with the fewest open streams."""
+        with self._lock:
+            child = self._least_busy()
+            child.streams += 1
+        key = next(self._keys)
+        child.send(("open", key, rate))
+        return RecognitionStream(child, key, lambda: self._stream_done(child))
+
+    def warm_up(self) -> None:
+        """Wait until every worker has loaded its model."""
+        pings = []
+        for child in self._children:
+            future: Future[str] = Future()
+            child.send(("ping", next(self._keys)), future)
+            pings.append(future)
+        for future in pings:
+            future.result()
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of the workers (for tests and diagnostics)."""
+        return [int(child.process.pid or 0) for child in self._children]
+
+    def close(self) -> None:
+        """Stop the worker processes."""
+        for child in self._children:
+            child.close()
+
+    def _least_busy(self) -> _Child:
+        alive = [c for c in self._children if not c.dead] or self._children
+        return min(alive, key=lambda c: (c.streams, len(c.pending)))
+
+    def _stream_done(self, child: _Child) -> None:
+        with self._lock:
+            child.streams -= 1
+
+    def __enter__(self) -> ProcessRecognizer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
