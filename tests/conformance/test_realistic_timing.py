@@ -31,6 +31,7 @@ pytestmark = pytest.mark.conformance
 
 ROOT = Path(__file__).resolve().parents[2]
 RG, ACCOUNT = "rg-realtime-local", "aoai-realtime-local"
+OWNED = {"managed-by": "provision", "environment": "local"}
 MODELS = [
     ("gpt-realtime", "2025-08-28"),
     ("gpt-realtime-mini", "2025-10-06"),
@@ -60,6 +61,7 @@ def _clients(served: Served) -> tuple[ResourceManagementClient, CognitiveService
 
 def _deployment(model: str, version: str) -> Deployment:
     return Deployment(
+        tags=OWNED,
         sku=Sku(name="GlobalStandard", capacity=1),
         properties=DeploymentProperties(
             model=DeploymentModel(format="OpenAI", name=model, version=version)
@@ -71,8 +73,11 @@ def test_concurrent_writes_conflict_and_provision_up_converges(
     served: Served, tmp_path: Path
 ) -> None:
     rmc, cs = _clients(served)
-    rmc.resource_groups.create_or_update(RG, {"location": "swedencentral"})
+    # Tagged as provision tags what it manages, so that `up` adopts what these writes left.
+    owned = OWNED
+    rmc.resource_groups.create_or_update(RG, {"location": "swedencentral", "tags": owned})
     account = Account(
+        tags=owned,
         kind="OpenAI",
         sku=Sku(name="S0"),
         location="swedencentral",
