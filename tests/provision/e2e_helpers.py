@@ -53,6 +53,13 @@ class Project:
         assert result.exit_code == code, result.output
         return json.loads(result.stdout)
 
+    def account_id(self) -> str:
+        sub = self.emu.connection.subscription_id
+        return (
+            f"/subscriptions/{sub}/resourceGroups/{RG}/providers/Microsoft.CognitiveServices"
+            f"/accounts/{ACCOUNT}"
+        )
+
     def backend(self) -> AzureBackend:
         return emulator_backend(self.emu.connection)
 
