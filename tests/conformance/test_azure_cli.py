@@ -9,7 +9,9 @@ lookups), list assignments and deployments, show the service principal. Default 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -101,20 +103,64 @@ def test_account_create_succeeds(account: dict[str, Any]) -> None:
     assert account["properties"]["endpoint"]
 
 
+def _wait_for_deployment(az: Az, name: str, timeout_s: float = 90) -> dict[str, Any]:
+    """Poll ``deployment show`` until the write finished (the CLI's create does not wait)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        shown = az.run(
+            "cognitiveservices", "account", "deployment", "show", "-g", RG, "-n", ACCOUNT,
+            "--deployment-name", name,
+        )  # fmt: skip
+        state = shown["properties"]["provisioningState"]
+        if state != "Creating" and state != "Updating":
+            return dict(shown)
+        assert time.monotonic() < deadline, f"{name} still {state} after {timeout_s} s"
+
+
 def test_one_deployment_per_realtime_model_with_capacity_as_sent_by_the_cli(
     az: Az, account: dict[str, Any]
 ) -> None:
+    # `deployment create` sends {"sku": {"capacity": "1"}} and returns at once (polling=False):
+    # with realistic timing the write is still in progress, and the account stays locked until
+    # it finishes, so each create waits for the previous one, as on Azure.
     for model, version in REALTIME_MODELS:
         created = az.run(
             "cognitiveservices", "account", "deployment", "create", "-g", RG, "-n", ACCOUNT,
             "--deployment-name", model, "--model-name", model, "--model-version", version,
             "--model-format", "OpenAI", "--sku-name", "GlobalStandard", "--sku-capacity", "1",
         )  # fmt: skip
-        assert created["properties"]["provisioningState"] == "Succeeded", created
-        assert created["sku"] == {"name": "GlobalStandard", "capacity": 1}
+        assert created["properties"]["provisioningState"] in ("Creating", "Succeeded"), created
+        assert (created["sku"]["name"], created["sku"]["capacity"]) == ("GlobalStandard", 1)
+        assert _wait_for_deployment(az, model)["properties"]["provisioningState"] == "Succeeded"
     listed = az.run("cognitiveservices", "account", "deployment", "list", "-g", RG, "-n", ACCOUNT)
     assert sorted(d["name"] for d in listed) == sorted(m for m, _ in REALTIME_MODELS)
     assert {d["properties"]["model"]["version"] for d in listed} == {v for _, v in REALTIME_MODELS}
+
+
+def test_parallel_creates_on_one_account_meet_request_conflict(
+    az: Az, account: dict[str, Any]
+) -> None:
+    # Four `az … deployment create … &` at once: the first write holds the account's lock for
+    # ~2 s (realistic timing) and the others arrive meanwhile, as in a pipeline that fans out.
+    names = [f"parallel-{i}" for i in range(4)]
+    base = [
+        "cognitiveservices", "account", "deployment", "create", "-g", RG, "-n", ACCOUNT,
+        "--model-name", "gpt-realtime-mini", "--model-version", "2025-10-06",
+        "--model-format", "OpenAI", "--sku-name", "GlobalStandard", "--sku-capacity", "1",
+    ]  # fmt: skip
+    with ThreadPoolExecutor(len(names)) as pool:
+        results = list(pool.map(lambda n: az.call(*base, "--deployment-name", n), names))
+    accepted = [n for n, r in zip(names, results, strict=True) if r.returncode == 0]
+    conflicts = [r for r in results if r.returncode != 0]
+    assert accepted, [r.stderr[-500:] for r in results]
+    assert conflicts, "four concurrent writes on one account all went through"
+    assert all("RequestConflict" in r.stderr for r in conflicts), [
+        r.stderr[-500:] for r in conflicts
+    ]
+    for name in accepted:
+        _wait_for_deployment(az, name)
+        az.run("cognitiveservices", "account", "deployment", "delete", "-g", RG, "-n", ACCOUNT,
+               "--deployment-name", name)  # fmt: skip
 
 
 def test_role_assignment_by_app_id_resolves_through_graph(
