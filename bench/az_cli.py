@@ -1,13 +1,18 @@
 """Prove the Azure CLI works against the emulator, and time it.
 
-    python bench/az_cli.py            # installs azure-cli into /tmp/emulator-azcli-venv if needed
+    python bench/az_cli.py                      # az from .cache/conformance/ (installed if missing)
+    python bench/az_cli.py --timing realistic   # Azure-like write and role-propagation delays
     AZ=/path/to/az python bench/az_cli.py
 
-Starts an emulator, creates a resource group and an account with the Python SDK, then runs
-``az cloud register``, ``az login --service-principal``, ``az cognitiveservices account show``
-and a few more commands with an empty AZURE_CONFIG_DIR. Traffic to anything but loopback is
-sent to a dead proxy, so nothing leaves the machine. Prints timings and emulator request
-counts per command; exits non-zero if any step fails.
+Starts an emulator (timing profile ``instant`` unless ``--timing realistic``), creates a resource
+group and an account with the Python SDK, then runs the CLI session a user types with an empty
+AZURE_CONFIG_DIR: ``az cloud register`` by endpoint discovery alone (``/metadata/endpoints``),
+``az login --service-principal``, reads, ``az role assignment create --assignee <appId>`` (the
+CLI resolves the appId through the emulator's Microsoft Graph), ``az ad sp show``. Traffic to
+anything but loopback is sent to a dead proxy, so nothing leaves the machine.
+
+Prints per command: wall time, the ratio to the anchor (``az version``: the CLI's own start-up,
+no network), and the emulator requests it caused; exits non-zero if any step fails.
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from emulator.api import Emulator, EmulatorConfig  # noqa: E402
 
-DEFAULT_VENV = Path(tempfile.gettempdir()) / "emulator-azcli-venv"
+# Shared with the conformance stage (tests/conformance/clients.py), git-ignored.
+DEFAULT_VENV = Path(__file__).resolve().parents[1] / ".cache" / "conformance" / "azure-cli"
 OPENAI_USER = "Cognitive Services OpenAI User"
 RG, ACCOUNT = "rg-azcli", "acct-azcli"
 
@@ -117,10 +123,12 @@ class Runner:
         return output
 
     def report(self) -> None:
-        """Print the timing table."""
-        print(f"\n{'step':<44} {'seconds':>8} {'requests':>9}  result")
+        """Print the timing table; the first row is the anchor (CLI start-up)."""
+        anchor = self.rows[0][1] if self.rows else 0.0
+        print(f"\n{'step':<44} {'seconds':>8} {'x anchor':>9} {'requests':>9}  result")
         for label, elapsed, requests, result in self.rows:
-            print(f"{label:<44} {elapsed:>8.2f} {requests:>9}  {result}")
+            ratio = elapsed / anchor if anchor else 0.0
+            print(f"{label:<44} {elapsed:>8.2f} {ratio:>9.2f} {requests:>9}  {result}")
 
 
 def prepare_account(emu: Emulator) -> str:
@@ -129,7 +137,8 @@ def prepare_account(emu: Emulator) -> str:
     from azure.mgmt.cognitiveservices.models import Account, AccountProperties, Sku
     from azure.mgmt.resource.resources import ResourceManagementClient
 
-    from emulator.api import sdk_client_options as client_options, sdk_credential as credential
+    from emulator.api import sdk_client_options as client_options
+    from emulator.api import sdk_credential as credential
 
     c = emu.connection
     cred = credential(c)
@@ -144,7 +153,7 @@ def prepare_account(emu: Emulator) -> str:
         properties=AccountProperties(custom_sub_domain_name=ACCOUNT),
     )
     cs = CognitiveServicesManagementClient(cred, c.subscription_id, **kw)
-    return cs.accounts.begin_create(RG, ACCOUNT, account).result().id
+    return str(cs.accounts.begin_create(RG, ACCOUNT, account).result().id)
 
 
 def run_steps(runner: Runner, emu: Emulator, account_id: str) -> None:
@@ -152,20 +161,11 @@ def run_steps(runner: Runner, emu: Emulator, account_id: str) -> None:
     c = emu.connection
     app = c.principals["app"]
     deployer = c.principals["deployer"]
+    runner.run("az version (anchor: CLI start-up)", ["version"])
+    # Endpoint discovery only: login, audiences and Graph come from /metadata/endpoints.
     runner.run(
-        "az cloud register",
-        [
-            "cloud",
-            "register",
-            "-n",
-            "LocalEmu",
-            "--endpoint-resource-manager",
-            c.arm_url,
-            "--endpoint-active-directory",
-            c.authority_url,
-            "--endpoint-active-directory-resource-id",
-            "https://management.azure.com/",
-        ],
+        "az cloud register (discovery)",
+        ["cloud", "register", "-n", "LocalEmu", "--endpoint-resource-manager", c.arm_url],
     )
     runner.run("az cloud set", ["cloud", "set", "-n", "LocalEmu"])
     runner.run(
@@ -192,26 +192,20 @@ def run_steps(runner: Runner, emu: Emulator, account_id: str) -> None:
         lambda out: _expect(out["id"] == account_id and out["properties"]["endpoint"]),
     )
     runner.run(
-        "az role assignment create (by role name)",
-        [
-            "role",
-            "assignment",
-            "create",
-            "--role",
-            OPENAI_USER,
-            "--assignee-object-id",
-            app.object_id,
-            "--assignee-principal-type",
-            "ServicePrincipal",
-            "--scope",
-            account_id,
-        ],
+        "az role assignment create --assignee <appId>",
+        ["role", "assignment", "create", "--role", OPENAI_USER, "--assignee", app.client_id,
+         "--scope", account_id],
         lambda out: _expect(out["principalId"] == app.object_id),
-    )
+    )  # fmt: skip
     runner.run(
         "az role assignment list",
         ["role", "assignment", "list", "--scope", account_id],
         lambda out: _expect(any(a["principalId"] == app.object_id for a in out)),
+    )
+    runner.run(
+        "az ad sp show --id <appId>",
+        ["ad", "sp", "show", "--id", app.client_id],
+        lambda out: _expect(out["id"] == app.object_id),
     )
     runner.run(
         "az account get-access-token",
@@ -230,14 +224,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--venv", type=Path, default=DEFAULT_VENV)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directories")
+    parser.add_argument(
+        "--timing",
+        choices=("instant", "realistic"),
+        default="instant",
+        help="emulator timing profile (default instant: CLI overhead only)",
+    )
     args = parser.parse_args()
     az = find_or_install_az(args.venv)
     work = Path(tempfile.mkdtemp(prefix="az-bench-"))
     try:
-        with Emulator(work / "state", config=EmulatorConfig(timing="instant")) as emu:
+        with Emulator(work / "state", config=EmulatorConfig(timing=args.timing)) as emu:
             started = time.perf_counter()
             account_id = prepare_account(emu)
-            print(f"emulator at {emu.url}; account ready in {time.perf_counter() - started:.2f} s")
+            print(
+                f"emulator at {emu.url} (timing profile {args.timing}); "
+                f"account ready in {time.perf_counter() - started:.2f} s"
+            )
             principals = emu.connection.principals.values()
             runner = Runner(
                 az,
