@@ -93,7 +93,7 @@ def resample(samples: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:
         return samples.astype(np.int16, copy=False)
     import soxr  # imported here: only needed for non-24 kHz inputs
 
-    out = soxr.resample(samples.astype(np.float32) / 32768.0, src_rate, dst_rate)
+    out: np.ndarray = soxr.resample(samples.astype(np.float32) / 32768.0, src_rate, dst_rate)
     return np.clip(np.round(out * 32768.0), -32768, 32767).astype(np.int16)
 
 

@@ -1,4 +1,6 @@
-"""Asyncio adapter over ``websockets``: one realtime session, frames pumped through the protocol.
+"""The WebSocket transport: one realtime session over ``websockets``, frames pumped through the
+sans-I/O protocol. It implements :class:`smoke.transport.Transport`; :func:`open_websocket` is its
+opener.
 
 :meth:`RealtimeClient.connect` opens the socket (TLS with an optional CA bundle, auth header,
 bounded handshake) and maps every failure to a :mod:`smoke.errors` type — an HTTP status on the
@@ -10,6 +12,7 @@ events with :meth:`RealtimeClient.wait_until`, which always has a deadline.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import email.utils
 import json
@@ -19,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -30,6 +33,7 @@ from websockets.exceptions import (
     InvalidURI,
 )
 
+from smoke.audio import chunk_bytes, silence
 from smoke.errors import (
     ConnectionLost,
     HandshakeError,
@@ -38,10 +42,15 @@ from smoke.errors import (
     TransportError,
     UsageError,
 )
-from smoke.realtime.events import ClientEvent, ServerEvent
-from smoke.realtime.protocol import ProtocolError, RealtimeProtocol
+from smoke.realtime.dialects import auth_header
+from smoke.realtime.events import ClientEvent, InputAudioBufferAppend, ServerEvent
+from smoke.realtime.protocol import MAX_FRAME_BYTES, ProtocolError, RealtimeProtocol
 
-__all__ = ["ConnectSettings", "RealtimeClient", "Received"]
+if TYPE_CHECKING:
+    from smoke.checks.base import CheckResult
+    from smoke.transport import OpenRequest, PromptAudio
+
+__all__ = ["ConnectSettings", "RealtimeClient", "Received", "WebSocketTransport", "open_websocket"]
 
 Received = ServerEvent | ProtocolError
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -58,7 +67,7 @@ class ConnectSettings:
     open_timeout: float = 15.0
     send_timeout: float = 10.0
     close_timeout: float = 3.0
-    max_size: int = 16 * 1024 * 1024
+    max_size: int = MAX_FRAME_BYTES  # a larger frame closes the socket (1009): reported, not read
     max_events: int = 50_000
     user_agent: str = "realtime-smoke/0.1"
 
@@ -142,8 +151,14 @@ def _number(value: str | None) -> float | None:
     return None if number is None or math.isnan(number) else max(0.0, number)
 
 
+_TOO_BIG = 1009  # WebSocket close code "message too big": our max_size refused a frame
+_BURST_CHUNK_MS = 1000  # burst sending: larger appends, fewer frames (still far below caps)
+
+
 class RealtimeClient:
-    """An open realtime session. Create with :meth:`connect`; always :meth:`close`."""
+    """An open realtime WebSocket session. Create with :meth:`connect`; always :meth:`close`."""
+
+    name = "websocket"
 
     def __init__(
         self,
@@ -187,7 +202,7 @@ class RealtimeClient:
             raise _handshake_error(
                 response.status_code,
                 response.headers,
-                response.body,
+                bytes(response.body or b""),
                 _header_secrets(settings.headers),
             ) from None
         except InvalidURI as exc:
@@ -222,6 +237,11 @@ class RealtimeClient:
         except ConnectionClosed as exc:
             frame = exc.rcvd or exc.sent
             lost = ConnectionLost(frame.code if frame else None, frame.reason if frame else "")
+            if frame is not None and frame.code == _TOO_BIG and exc.rcvd is None:
+                lost = ProtocolViolation(
+                    f"the server sent a frame over the {self._settings.max_size}-byte cap"
+                )
+                self.protocol.mark("frame_too_large", self._clock(), cap=self._settings.max_size)
         except Exception as exc:  # noqa: BLE001 - never die silently: waiters must learn why
             lost = ProtocolViolation(f"could not process a frame ({type(exc).__name__})")
         if not self._closing:
@@ -277,6 +297,38 @@ class RealtimeClient:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), remaining)
 
+    async def send_prompt_audio(self, audio: PromptAudio, deadline_s: float) -> None:
+        """Append the prompt and its trailing silence: burst (as fast as accepted) or real time.
+
+        Burst sends large chunks back to back (the server buffers them; Azure accepts audio
+        faster than real time). Real-time pacing sends ~100 ms chunks at speaking speed, as a
+        live microphone would, and marks ``speech_end`` when the audio sent reaches it.
+        """
+        rate, paced = audio.rate, audio.pace == "realtime"
+        chunk_ms = audio.chunk_ms if paced else max(audio.chunk_ms, _BURST_CHUNK_MS)
+        chunks = list(chunk_bytes(audio.pcm, rate, chunk_ms))
+        chunks += chunk_bytes(silence(audio.trailing_silence_ms, rate), rate, chunk_ms)
+        loop = asyncio.get_running_loop()
+        began, sent_s, marked = loop.time(), 0.0, not paced
+        self.protocol.mark("speech_start", self.now(), seconds=round(len(audio.pcm) / 2 / rate, 3))
+        for chunk in chunks:
+            await self.send(InputAudioBufferAppend(audio=base64.b64encode(chunk).decode("ascii")))
+            sent_s += len(chunk) / (2 * rate)
+            if paced:
+                pause = began + sent_s - loop.time()
+                if pause > deadline_s - (loop.time() - began):
+                    raise SmokeTimeout("streaming the prompt", deadline_s)
+                if pause > 0:
+                    await asyncio.sleep(pause)  # pacing the microphone, not synchronisation
+            if not marked and sent_s >= audio.speech_end_s - 1e-9:
+                self.protocol.mark("speech_end", self.now(), at_s=round(audio.speech_end_s, 3))
+                marked = True
+        self.protocol.mark("audio_sent", self.now(), pace=audio.pace)
+
+    def transport_checks(self) -> list[CheckResult]:
+        """The WebSocket path has no checks of its own: the protocol checks cover it."""
+        return []
+
     async def close(self) -> None:
         """Close gracefully (bounded by ``close_timeout``) and stop the reader."""
         if not self._closing:
@@ -288,3 +340,21 @@ class RealtimeClient:
         self._pump_task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self._pump_task
+
+
+WebSocketTransport = RealtimeClient
+
+
+async def open_websocket(request: OpenRequest) -> RealtimeClient:
+    """The WebSocket opener of :mod:`smoke.transport`: auth header, TLS, bounded handshake."""
+    target = request.target
+    secret = await target.credential.secret()
+    request.remember_secret(secret)
+    name, value = auth_header(target.credential.kind, secret)
+    settings = ConnectSettings(
+        url=target.url,
+        headers={name: value},
+        ca_path=target.ca_path,
+        open_timeout=request.open_timeout_s,
+    )
+    return await RealtimeClient.connect(settings, request.protocol, request.clock)

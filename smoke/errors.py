@@ -4,8 +4,10 @@ Expected failures are typed so the CLI can turn each into one clear line and an 
 
     SmokeError                      base of everything raised on purpose
     ├── UsageError                  bad input: options, environment, prompt files   (exit 2)
-    │   └── AudioError              a WAV that cannot be used as a prompt
-    ├── AuthError                   no credential / token could not be acquired
+    │   ├── AudioError              a WAV that cannot be used as a prompt
+    │   └── SettingsError           a bad ``[smoke]`` value, with its key path
+    ├── AuthError                   no sign-in / credential refused                 (exit 5)
+    ├── SourceError                 the environment could not be opened (own exit code)
     ├── SessionError                the realtime session could not be carried out
     │   ├── HandshakeError          the WebSocket upgrade was refused (HTTP status)
     │   ├── TransportError          TCP/TLS/DNS failure before the upgrade
@@ -27,8 +29,10 @@ __all__ = [
     "HandshakeError",
     "ProtocolViolation",
     "SessionError",
+    "SettingsError",
     "SmokeError",
     "SmokeTimeout",
+    "SourceError",
     "TransportError",
     "UsageError",
 ]
@@ -46,8 +50,36 @@ class AudioError(UsageError):
     """An audio file or buffer cannot be used (format, rate, length)."""
 
 
+class SettingsError(UsageError):
+    """A ``[smoke]`` setting is invalid; ``key_path`` names it (e.g. ``smoke.transport``)."""
+
+    def __init__(self, key_path: str, message: str) -> None:
+        self.key_path = key_path
+        self.message = message
+        super().__init__(f"{key_path}: {message}")
+
+
 class AuthError(SmokeError):
-    """A credential could not be obtained for the data plane."""
+    """Signing in failed, or the service refused the credential (exit 5).
+
+    ``str()`` is the short form (at most three lines: what failed and the fix); ``debug_detail``
+    holds the full credential chain, shown only under ``--debug``. Neither contains secrets.
+    """
+
+    def __init__(self, message: str, debug_detail: str = "") -> None:
+        self.debug_detail = debug_detail
+        super().__init__(message)
+
+
+class SourceError(SmokeError):
+    """An environment source could not open the environment (e.g. the emulator is unusable).
+
+    ``exit_code`` is the code from the shared exit-code table that fits (1 by default).
+    """
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        self.exit_code = exit_code
+        super().__init__(message)
 
 
 class SessionError(SmokeError):

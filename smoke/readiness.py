@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from smoke.errors import HandshakeError
@@ -67,6 +67,20 @@ class ReadinessPolicy:
             total += step
             delay *= self.factor
         return out
+
+    def for_auth(self, kind: str) -> ReadinessPolicy:
+        """This policy for credential ``kind``: under key auth a 401/403 is final.
+
+        A role assignment propagates; a key does not — a refused key stays refused, so waiting
+        on it would only hide the real problem for the whole budget.
+        """
+        if kind != "key":
+            return self
+        return replace(self, statuses=self.statuses - {401, 403})
+
+    def within(self, seconds: float) -> ReadinessPolicy:
+        """This policy with its budget capped at ``seconds`` (what is left of a deadline)."""
+        return replace(self, budget_s=max(0.0, min(self.budget_s, seconds)))
 
     def retryable(self, exc: HandshakeError) -> bool:
         """Whether waiting could turn this refusal into an accepted handshake."""
@@ -182,7 +196,10 @@ def explain_handshake(exc: HandshakeError, auth_kind: str, deployment: str) -> s
             f"on the account{server}"
         )
     if exc.status in (401, 403):
-        return f"HTTP {exc.status}: the API key was rejected{server}"
+        return (
+            f"HTTP {exc.status}: the API key was refused; check the key "
+            f"(--api-key-env, or the account's keys) or use --auth entra{server}"
+        )
     if exc.status == 404:
         return f"HTTP 404: deployment '{deployment}' not found or not serving realtime{server}"
     if exc.status == 429:

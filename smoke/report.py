@@ -17,10 +17,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from smoke.audio import write_wav
+from smoke.auth import MIN_KEY_LENGTH
+from smoke.metrics import ANCHORS
 from smoke.run import DeploymentResult, SmokeReport
 from smoke.scenarios import ScenarioResult
 
 __all__ = [
+    "FORMAT_VERSION",
     "REDACTED",
     "redact",
     "render_console",
@@ -31,6 +34,9 @@ __all__ = [
 ]
 
 REDACTED = "[REDACTED]"
+# The JSON report's shape version (docs/schemas/smoke-report.schema.json); bump on a change
+# that could break a reader (a removed or retyped field), not on an added optional field.
+FORMAT_VERSION = 1
 _SECRET_KEYS = re.compile(
     r"^(api[-_]?key|authorization|(access_|refresh_|id_)?token|(client_)?secret|password)$",
     re.IGNORECASE,
@@ -40,6 +46,7 @@ _AUDIO_KEYS = {"audio", "delta"}
 
 # A cut-off copy of a secret (an excerpt ending inside it) is redacted from this many chars on.
 _MIN_PARTIAL = 8
+MIN_SECRET_LENGTH = MIN_KEY_LENGTH
 
 
 def redact(value: Any, secrets: Iterable[str]) -> Any:
@@ -48,7 +55,9 @@ def redact(value: Any, secrets: Iterable[str]) -> Any:
     Truncated copies count too: any run of a secret's first ``_MIN_PARTIAL`` or more characters
     (what an excerpt cut inside the secret leaves) is replaced as well.
     """
-    known = sorted({s for s in secrets if s}, key=len, reverse=True)
+    # Secrets shorter than a real credential are not scrubbed by value (KeyCredential refuses
+    # them): replacing a 1-character "key" everywhere would rewrite unrelated text.
+    known = sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
 
     def scrub_text(text: str) -> str:
         for secret in known:
@@ -100,6 +109,7 @@ def _elide_audio(frame: dict[str, Any]) -> dict[str, Any]:
 def _scenario_json(s: ScenarioResult) -> dict[str, Any]:
     return {
         "name": s.name,
+        "transport": s.transport,
         "passed": s.passed,
         "metrics": s.metrics.as_dict(),
         "checks": [
@@ -121,11 +131,13 @@ def _deployment_json(r: DeploymentResult) -> dict[str, Any]:
         "name": t.name,
         "deployment": t.deployment,
         "model": t.model,
+        "transport": r.transport,
         "dialect": t.dialect.value,
         "auth": t.credential.describe(),
         "endpoint": t.endpoint,
         "url": t.url,
         "passed": r.passed,
+        "auth_refused": r.auth_refused,
         "duration_s": r.duration_s,
         "readiness": {
             "waited_s": r.readiness.waited_s,
@@ -141,9 +153,13 @@ def to_json(report: SmokeReport) -> dict[str, Any]:
     """The whole report as a JSON-ready object, secrets redacted."""
     failed = sum(not r.passed for r in report.results)
     body = {
+        "format_version": FORMAT_VERSION,
         "passed": report.passed,
+        "exit_code": report.exit_code,
         "started_at": report.started_at,
         "duration_s": report.duration_s,
+        "warnings": list(report.warnings),
+        "latency_anchors": dict(ANCHORS),
         "summary": {
             "deployments": len(report.results),
             "passed": len(report.results) - failed,
@@ -151,7 +167,8 @@ def to_json(report: SmokeReport) -> dict[str, Any]:
         },
         "deployments": [_deployment_json(r) for r in report.results],
     }
-    return redact(body, report.secrets())
+    redacted: dict[str, Any] = redact(body, report.secrets())
+    return redacted
 
 
 # --------------------------------------------------------------------------- console
@@ -175,7 +192,8 @@ def render_console(report: SmokeReport, stream: TextIO) -> None:
     """A table per deployment plus every failed check with its reason."""
     console = Console(file=stream, width=140, soft_wrap=False)
     table = Table(title="Realtime smoke", title_justify="left")
-    for column in ("deployment", "dialect", "auth", "result", "connect", "session", "1st audio"):
+    columns = ("deployment", "transport", "dialect", "auth", "result", "connect", "session")
+    for column in (*columns, "1st audio"):
         table.add_column(column)
     for column in ("total", "audio", "waited"):
         table.add_column(column, justify="right")
@@ -184,6 +202,7 @@ def render_console(report: SmokeReport, stream: TextIO) -> None:
         m = r.scenarios[0].metrics if r.scenarios else None
         table.add_row(
             r.target.name,
+            r.transport,
             r.target.dialect.value,
             r.target.credential.kind,
             "[green]PASS[/]" if r.passed else "[red]FAIL[/]",
@@ -199,13 +218,18 @@ def render_console(report: SmokeReport, stream: TextIO) -> None:
         for scenario in r.scenarios:
             for check in scenario.failures():
                 reason = redact(check.reason(), secrets)
-                where = escape(f"{r.target.name} {scenario.name}/{check.name}")
+                where = escape(f"{r.target.name} [{r.transport}] {scenario.name}/{check.name}")
                 console.print(
                     f"[red]✗[/] {where}: {escape(reason)}",
                     markup=True,
                     highlight=False,
                     soft_wrap=True,
                 )
+    anchors = {s.metrics.first_audio_from for r in report.results for s in r.scenarios[:1]}
+    for anchor in sorted(a for a in anchors if a):
+        console.print(f"1st audio: {ANCHORS[anchor]}", highlight=False)
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
     passed = sum(r.passed for r in report.results)
     console.print(
         f"{passed}/{len(report.results)} deployment(s) passed in {report.duration_s:.1f}s"
@@ -226,7 +250,7 @@ def to_junit(report: SmokeReport) -> str:
         suite = ET.SubElement(
             root,
             "testsuite",
-            name=f"smoke.{r.target.name}",
+            name=f"smoke.{r.target.name}.{r.transport}",
             tests=str(len(cases)),
             failures=str(bad),
             errors="0",
@@ -236,6 +260,7 @@ def to_junit(report: SmokeReport) -> str:
         props = ET.SubElement(suite, "properties")
         for key, value in (
             ("deployment", r.target.deployment),
+            ("transport", r.transport),
             ("dialect", r.target.dialect.value),
             ("auth", r.target.credential.describe()),
             ("url", r.target.url),
@@ -246,7 +271,7 @@ def to_junit(report: SmokeReport) -> str:
             case = ET.SubElement(
                 suite,
                 "testcase",
-                classname=f"smoke.{r.target.name}.{scenario.name}",
+                classname=f"smoke.{r.target.name}.{r.transport}.{scenario.name}",
                 name=check.name,
             )
             if not check.passed:
@@ -274,17 +299,19 @@ def step_summary(report: SmokeReport) -> str:
     lines = [
         f"### Realtime smoke {status}",
         "",
-        "| deployment | dialect | auth | result | first audio | total | reason |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| deployment | transport | dialect | auth | result | first audio | total | reason |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in report.results:
         m = r.scenarios[0].metrics if r.scenarios else None
         reason = redact(first_failure(r), secrets).replace("|", "\\|")
         lines.append(
-            f"| {r.target.name} | {r.target.dialect.value} | {r.target.credential.kind} | "
+            f"| {r.target.name} | {r.transport} | {r.target.dialect.value} | "
+            f"{r.target.credential.kind} | "
             f"{'✅' if r.passed else '❌'} | {_seconds(m.first_audio_s if m else None)} | "
             f"{r.duration_s:.1f} s | {reason} |"
         )
+    lines += [f"\n> **warning:** {w}" for w in report.warnings]
     return "\n".join(lines) + "\n"
 
 
@@ -303,6 +330,8 @@ def write_artifacts(report: SmokeReport, directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     for r in report.results:
         folder = directory / _slug(r.target.name)
+        if r.transport != "websocket":
+            folder = folder / _slug(r.transport)
         folder.mkdir(parents=True, exist_ok=True)
         for scenario in r.scenarios:
             if scenario.audio:

@@ -1,8 +1,16 @@
 """Run the smoke scenarios against a list of targets, concurrently and bounded.
 
-A :class:`Target` is one deployment behind one endpoint with one credential. :func:`run_smoke`
-checks every target (at most ``concurrency`` at a time) and returns a :class:`SmokeReport`; it
-never raises for a failing deployment — failures are failed checks.
+A :class:`~smoke.targets.Target` is one deployment behind one endpoint with one credential.
+:func:`run_smoke` checks every target over every requested transport (at most ``concurrency``
+at a time) and returns a :class:`SmokeReport`; a failing deployment is failed checks, never an
+exception. Two things do raise, before any session: a target with an unusable endpoint
+(:class:`~smoke.errors.UsageError`) and a credential that cannot sign in
+(:class:`~smoke.errors.AuthError`, reported once for the run, not once per deployment).
+
+Time: ``SmokeOptions.timeout_s`` bounds a deployment's whole check on one transport, readiness
+waits included. With an explicit readiness budget (``wait_explicit``: ``--wait-ready`` or
+``[smoke] wait_for_access_seconds``) readiness waits are bounded by that budget instead and do
+not eat into the timeout. Every scenario's handshake runs under the readiness policy.
 """
 
 from __future__ import annotations
@@ -10,72 +18,49 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
 
-from smoke.auth import Credential
-from smoke.client import ConnectSettings, RealtimeClient
+from smoke.checks.latency import LatencyGates, check_latency
+from smoke.environments import ResolvedEnvironment
 from smoke.errors import HandshakeError, SessionError, UsageError
-from smoke.prompts import DEFAULT_TEXT_PROMPT, Prompt, TextPrompt
+from smoke.options import RunChoices, SmokeOptions, build_options
+from smoke.progress import Progress
 from smoke.readiness import Readiness, ReadinessPolicy, explain_handshake, open_when_ready
-from smoke.realtime.dialects import Dialect, auth_header, realtime_url
+from smoke.realtime.dialects import dialect_warning
 from smoke.realtime.protocol import RealtimeProtocol
 from smoke.scenarios import (
+    Budget,
     Opener,
-    ScenarioOptions,
     ScenarioResult,
     audio_round_trip,
     text_to_audio,
 )
+from smoke.targets import Target
+from smoke.transport import OpenRequest, Transport, opener_for
 
 __all__ = [
     "DeploymentResult",
+    "LatencyGates",
     "SmokeOptions",
     "SmokeReport",
     "Target",
     "run_smoke",
     "run_smoke_sync",
+    "smoke_environment",
 ]
-
-
-@dataclass(frozen=True, kw_only=True)
-class Target:
-    """One deployment to check: where it is, what it runs, how to authenticate."""
-
-    name: str
-    endpoint: str
-    deployment: str
-    dialect: Dialect
-    credential: Credential = field(repr=False)
-    model: str | None = None
-    ca_path: Path | None = None
-
-    @property
-    def url(self) -> str:
-        return realtime_url(self.endpoint, self.deployment, self.dialect)
-
-
-@dataclass(frozen=True, kw_only=True)
-class SmokeOptions:
-    """What to run against every target."""
-
-    prompts: tuple[Prompt, ...]
-    text_prompt: TextPrompt | None = DEFAULT_TEXT_PROMPT
-    scenario: ScenarioOptions = field(default_factory=ScenarioOptions)
-    readiness: ReadinessPolicy = field(default_factory=ReadinessPolicy)
-    concurrency: int = 4
-    open_timeout_s: float = 15.0
 
 
 @dataclass(kw_only=True)
 class DeploymentResult:
-    """Everything learned about one target."""
+    """Everything learned about one target over one transport."""
 
     target: Target
     scenarios: list[ScenarioResult]
     readiness: Readiness
     duration_s: float
+    transport: str = "websocket"
+    auth_refused: bool = False  # the service refused the credential itself (a key): exit 5
     secrets: set[str] = field(default_factory=set, repr=False)
 
     @property
@@ -90,99 +75,199 @@ class SmokeReport:
     results: list[DeploymentResult]
     started_at: str
     duration_s: float
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
         return bool(self.results) and all(r.passed for r in self.results)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all passed, 5 a credential was refused, else 1 (the shared exit-code table)."""
+        if self.passed:
+            return 0
+        return 5 if any(r.auth_refused for r in self.results) else 1
 
     def secrets(self) -> set[str]:
         """Every secret used in this run, for redaction of reports and artifacts."""
         return set().union(*(r.secrets for r in self.results)) if self.results else set()
 
 
-def _opener(
-    target: Target, options: SmokeOptions, readiness: Readiness, secrets: set[str], first: bool
-) -> Opener:
-    """Open a session for ``target``; the first one waits for readiness, later ones do not."""
+@dataclass(kw_only=True)
+class _Check:
+    """The state one deployment's check shares across its scenarios."""
 
-    async def open_once(protocol: RealtimeProtocol, clock: Callable[[], float]) -> RealtimeClient:
-        secret = await target.credential.secret()
-        secrets.add(secret)
-        name, value = auth_header(target.credential.kind, secret)
-        settings = ConnectSettings(
-            url=target.url,
-            headers={name: value},
-            ca_path=target.ca_path,
-            open_timeout=options.open_timeout_s,
-        )
-        return await RealtimeClient.connect(settings, protocol, clock)
+    target: Target
+    options: SmokeOptions
+    transport: str
+    budget: Budget
+    readiness: Readiness = field(default_factory=Readiness)
+    secrets: set[str] = field(default_factory=set)
+    auth_refused: bool = False
 
-    async def opener(protocol: RealtimeProtocol, clock: Callable[[], float]) -> RealtimeClient:
-        policy = options.readiness if first else ReadinessPolicy(budget_s=0)
-        try:
-            return await open_when_ready(lambda: open_once(protocol, clock), policy, readiness)
-        except HandshakeError as exc:
-            reason = explain_handshake(exc, target.credential.kind, target.deployment)
-            if readiness.waited_s > 0:
-                reason += f"; {readiness.summary()}"
-            raise SessionError(reason) from None
+    def policy(self) -> ReadinessPolicy:
+        base = self.options.readiness.for_auth(self.target.credential.kind)
+        if self.options.wait_explicit:
+            return base.within(base.budget_s - self.readiness.waited_s)
+        return base.within(self.budget.left())
 
-    return opener
+    def opener(self) -> Opener:
+        """Open a session under the readiness policy (every scenario, not only the first)."""
+        open_transport = opener_for(self.transport)
+
+        async def opener(protocol: RealtimeProtocol, clock: Callable[[], float]) -> Transport:
+            request = OpenRequest(
+                target=self.target,
+                protocol=protocol,
+                clock=clock,
+                settings=self.options.scenario.settings,
+                open_timeout_s=min(self.options.open_timeout_s, max(0.5, self.budget.left())),
+                remember_secret=self.secrets.add,
+            )
+            waited_before = self.readiness.waited_s
+            try:
+                return await open_when_ready(
+                    lambda: open_transport(request), self.policy(), self.readiness
+                )
+            except HandshakeError as exc:
+                raise SessionError(self._refusal(exc)) from None
+            finally:
+                if self.options.wait_explicit:
+                    self.budget.extend(self.readiness.waited_s - waited_before)
+
+        return opener
+
+    def _refusal(self, exc: HandshakeError) -> str:
+        kind = self.target.credential.kind
+        if kind == "key" and exc.status in (401, 403):
+            self.auth_refused = True
+        reason = explain_handshake(exc, kind, self.target.deployment)
+        if self.readiness.waited_s > 0:
+            reason += f"; {self.readiness.summary()}"
+        return reason
 
 
-async def smoke_deployment(target: Target, options: SmokeOptions) -> DeploymentResult:
-    """Run the audio round-trip, then (if connected) the text scenario, against ``target``."""
-    started = time.monotonic()
-    readiness, secrets = Readiness(), set[str]()
-    scenarios: list[ScenarioResult] = []
+async def _scenarios(check: _Check) -> list[ScenarioResult]:
+    options, dialect = check.options, check.target.dialect
+    scenario = replace(options.scenario, transport=check.transport)
+    results: list[ScenarioResult] = []
     for index, prompt in enumerate(options.prompts):
         name = "audio" if len(options.prompts) == 1 else f"audio:{prompt.name}"
-        opener = _opener(target, options, readiness, secrets, first=index == 0)
-        scenarios.append(
-            await audio_round_trip(opener, target.dialect, prompt, options.scenario, name=name)
+        results.append(
+            await audio_round_trip(check.opener(), dialect, prompt, scenario, name, check.budget)
         )
-        if not scenarios[0].connected:
-            break  # the reason is already recorded; more attempts would only repeat it
-    if options.text_prompt is not None and scenarios and scenarios[0].connected:
-        scenarios.append(
+        if not results[index].connected:
+            return results  # the reason is recorded; more attempts would only repeat it
+    if options.text_prompt is not None:
+        results.append(
             await text_to_audio(
-                _opener(target, options, readiness, secrets, first=not scenarios),
-                target.dialect,
-                options.text_prompt,
-                options.scenario,
+                check.opener(), dialect, options.text_prompt, scenario, check.budget
             )
         )
+    if options.tool_call:
+        from smoke.tool_call import tool_call_round_trip
+
+        results.append(await tool_call_round_trip(check.opener(), dialect, scenario, check.budget))
+    return results
+
+
+def _gate(results: list[ScenarioResult], gates: LatencyGates) -> None:
+    """Add the latency gate checks to every connected scenario."""
+    for result in results:
+        if gates.active and result.connected:
+            result.checks += check_latency(
+                gates, result.metrics.first_audio_s, result.metrics.total_s
+            )
+
+
+async def smoke_deployment(
+    target: Target, options: SmokeOptions, transport: str = "websocket"
+) -> DeploymentResult:
+    """Run the scenarios against ``target`` over ``transport`` within ``options.timeout_s``."""
+    started = time.monotonic()
+    check = _Check(
+        target=target, options=options, transport=transport, budget=Budget(options.timeout_s)
+    )
+    scenarios = await _scenarios(check)
+    _gate(scenarios, options.gates)
     return DeploymentResult(
         target=target,
         scenarios=scenarios,
-        readiness=readiness,
+        readiness=check.readiness,
         duration_s=round(time.monotonic() - started, 3),
-        secrets=secrets,
+        transport=transport,
+        auth_refused=check.auth_refused,
+        secrets=check.secrets,
     )
 
 
-async def run_smoke(targets: Sequence[Target], options: SmokeOptions) -> SmokeReport:
-    """Check every target, at most ``options.concurrency`` at once, in the given order."""
+async def _sign_in(targets: Sequence[Target]) -> None:
+    """Get each distinct credential's secret once: a sign-in failure is one error for the run."""
+    seen: set[int] = set()
+    for target in targets:
+        if id(target.credential) not in seen:
+            seen.add(id(target.credential))
+            await target.credential.secret()  # AuthError propagates: exit 5, reported once
+
+
+def _warnings(targets: Sequence[Target]) -> list[str]:
+    dialects = {t.dialect for t in targets}
+    return [w for w in (dialect_warning(d) for d in sorted(dialects)) if w]
+
+
+async def run_smoke(
+    targets: Sequence[Target], options: SmokeOptions, progress: Progress | None = None
+) -> SmokeReport:
+    """Check every target on every transport, at most ``options.concurrency`` at once.
+
+    ``progress`` (optional) hears when each deployment × transport starts and finishes.
+    """
     if not targets:
         raise UsageError("no deployments to check")
     for target in targets:
         _ = target.url  # a bad endpoint is bad input (UsageError), not a failed check
+    for transport in options.transports:
+        opener_for(transport)  # an unavailable transport is bad input, before any session
+    await _sign_in(targets)
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.monotonic()
     gate = asyncio.Semaphore(max(1, options.concurrency))
 
-    async def bounded(target: Target) -> DeploymentResult:
+    async def bounded(target: Target, transport: str) -> DeploymentResult:
         async with gate:
-            return await smoke_deployment(target, options)
+            if progress is not None:
+                progress.started(target, transport)
+            result = await smoke_deployment(target, options, transport)
+            if progress is not None:
+                progress.finished(result)
+            return result
 
-    results = await asyncio.gather(*(bounded(t) for t in targets))
+    jobs = [bounded(t, kind) for t in targets for kind in options.transports]
+    results = await asyncio.gather(*jobs)
     return SmokeReport(
         results=list(results),
         started_at=started_at,
         duration_s=round(time.monotonic() - started, 3),
+        warnings=_warnings(targets),
     )
 
 
-def run_smoke_sync(targets: Sequence[Target], options: SmokeOptions) -> SmokeReport:
+def run_smoke_sync(
+    targets: Sequence[Target], options: SmokeOptions, progress: Progress | None = None
+) -> SmokeReport:
     """:func:`run_smoke` for synchronous callers (e.g. ``provision up --smoke``)."""
-    return asyncio.run(run_smoke(targets, options))
+    return asyncio.run(run_smoke(targets, options, progress))
+
+
+def smoke_environment(
+    env: ResolvedEnvironment,
+    choices: RunChoices | None = None,
+    progress: Progress | None = None,
+) -> SmokeReport:
+    """Check an opened environment with its ``[smoke]`` defaults (``provision up --smoke``).
+
+    A plain function: no argv, no exit. Raises UsageError (bad ``[smoke]`` prompts) or
+    AuthError (sign-in failed) before any session; everything else is in the report.
+    """
+    options = build_options(choices or RunChoices(), env.defaults)
+    return run_smoke_sync(env.targets, options, progress)

@@ -1,8 +1,8 @@
-"""The two smoke scenarios, driving a :class:`~smoke.client.RealtimeClient` and then checking.
+"""The smoke scenarios, driving a :class:`~smoke.transport.Transport` and then checking.
 
-- ``audio``: connect → ``session.created`` → ``session.update`` → ``session.updated`` → stream
-  the spoken prompt in ~100 ms chunks plus trailing silence → server VAD answers → wait for
-  ``response.done`` (and the input transcription, if configured).
+- ``audio``: connect → ``session.created`` → ``session.update`` → ``session.updated`` → send the
+  spoken prompt plus trailing silence (burst by default, or paced in real time) → server VAD
+  answers → wait for ``response.done`` (and the input transcription, if configured).
 - ``text``: the same start, then a user text message and ``response.create`` → ``response.done``.
 
 Every wait is bounded by the scenario deadline. Any session failure (refused handshake, timeout,
@@ -13,15 +13,13 @@ remaining checks still run over what was recorded.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
-from smoke.audio import chunk_bytes, silence
 from smoke.checks import CheckResult, ScenarioSpec, output_audio, run_checks
-from smoke.client import RealtimeClient, Received
 from smoke.errors import ProtocolViolation, SessionError, SmokeError, SmokeTimeout
 from smoke.metrics import Metrics, scenario_metrics
 from smoke.prompts import Prompt, TextPrompt
@@ -35,20 +33,34 @@ from smoke.realtime.dialects import (
 from smoke.realtime.events import (
     ConversationItemCreate,
     ErrorEvent,
-    InputAudioBufferAppend,
     InputTranscriptionCompleted,
     InputTranscriptionFailed,
     ResponseCreate,
     ResponseDone,
+    ServerEvent,
     SessionCreated,
     SessionUpdate,
     SessionUpdated,
 )
-from smoke.realtime.protocol import Entry, RealtimeProtocol
+from smoke.realtime.protocol import Entry, ProtocolError, RealtimeProtocol
+from smoke.transport import PromptAudio, Transport
 
-__all__ = ["Opener", "ScenarioOptions", "ScenarioResult", "audio_round_trip", "text_to_audio"]
+__all__ = [
+    "Budget",
+    "Opener",
+    "ScenarioOptions",
+    "ScenarioResult",
+    "audio_round_trip",
+    "run_scenario",
+    "send_prompt",
+    "since",
+    "start_session",
+    "text_to_audio",
+]
 
-Opener = Callable[[RealtimeProtocol, Callable[[], float]], Awaitable[RealtimeClient]]
+Received = ServerEvent | ProtocolError
+# Opens a session on a transport for the scenario's protocol and clock (readiness included).
+Opener = Callable[[RealtimeProtocol, Callable[[], float]], Awaitable[Transport]]
 _SESSION_UPDATE_ID = "evt_smoke_session_update"
 _ITEM_ID = "evt_smoke_item_create"
 _RESPONSE_ID = "evt_smoke_response_create"
@@ -60,11 +72,12 @@ class ScenarioOptions:
 
     settings: SessionSettings = field(default_factory=SessionSettings)
     timeout_s: float = 60.0
-    pace: float = 1.0  # 1.0 = send audio in real time; 0 = as fast as possible
+    pace: Literal["burst", "realtime"] = "burst"  # burst: as fast as the server accepts
     chunk_ms: int = 100
     trailing_silence_ms: int = 1500
     transcription_grace_s: float = 5.0
     max_transcription_wer: float = 0.5
+    transport: str = "websocket"
 
 
 @dataclass(kw_only=True)
@@ -78,6 +91,7 @@ class ScenarioResult:
     metrics: Metrics
     audio: bytes = b""
     connected: bool = True
+    transport: str = "websocket"
 
     @property
     def passed(self) -> bool:
@@ -87,7 +101,13 @@ class ScenarioResult:
         return [c for c in self.checks if not c.passed]
 
 
-class _Deadline:
+class Budget:
+    """The time left for a deployment's whole check; shared by its scenarios.
+
+    ``extend`` adds time that should not count (a readiness wait under an explicit
+    ``--wait-ready``).
+    """
+
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self._end = time.monotonic() + seconds
@@ -95,9 +115,17 @@ class _Deadline:
     def left(self) -> float:
         return max(0.0, self._end - time.monotonic())
 
+    def extend(self, seconds: float) -> None:
+        self.seconds += seconds
+        self._end += seconds
 
-def _since(start: int, cls: type) -> Callable[[list[Received]], bool]:
-    return lambda received: any(isinstance(e, cls) for e in received[start:])
+
+Budget = Budget
+
+
+def since(start: int, *classes: type) -> Callable[[list[Received]], bool]:
+    """A wait condition: an event of one of ``classes`` arrived at or after index ``start``."""
+    return lambda received: any(isinstance(e, classes) for e in received[start:])
 
 
 def _error_for(received: list[Received], start: int, ids: set[str]) -> ErrorEvent | None:
@@ -107,14 +135,14 @@ def _error_for(received: list[Received], start: int, ids: set[str]) -> ErrorEven
     )
 
 
-async def _start_session(client: RealtimeClient, spec: ScenarioSpec, deadline: _Deadline) -> None:
-    await client.wait_until(_since(0, SessionCreated), deadline.left(), "session.created")
+async def start_session(client: Transport, spec: ScenarioSpec, deadline: Budget) -> None:
+    await client.wait_until(since(0, SessionCreated), deadline.left(), "session.created")
     start = len(client.received)
     payload = session_update_payload(spec.dialect, spec.settings)
     await client.send(SessionUpdate(event_id=_SESSION_UPDATE_ID, session=payload))
     await client.wait_until(
         lambda r: (
-            _since(start, SessionUpdated)(r) or bool(_error_for(r, start, {_SESSION_UPDATE_ID}))
+            since(start, SessionUpdated)(r) or bool(_error_for(r, start, {_SESSION_UPDATE_ID}))
         ),
         deadline.left(),
         "session.updated",
@@ -124,66 +152,47 @@ async def _start_session(client: RealtimeClient, spec: ScenarioSpec, deadline: _
         raise ProtocolViolation(f"session.update rejected: {rejected.error.describe()}")
 
 
-async def _stream(
-    client: RealtimeClient, prompt: Prompt, options: ScenarioOptions, deadline: _Deadline
+async def send_prompt(
+    client: Transport, prompt: Prompt, options: ScenarioOptions, budget: Budget
 ) -> None:
-    """Send the prompt then trailing silence in ~100 ms chunks, paced in real time by default.
-
-    ``speech_end`` is marked when the audio sent reaches the point where speech stops, so the
-    first-audio latency is measured from the end of speech, as a listener would.
-    """
-    rate = options.settings.rate
-    chunks = list(chunk_bytes(prompt.pcm, rate, options.chunk_ms))
-    chunks += chunk_bytes(silence(options.trailing_silence_ms, rate), rate, options.chunk_ms)
-    speech_end = min(prompt.speech_ends_at, prompt.seconds)
-    loop = asyncio.get_running_loop()
-    began = loop.time()
-    client.protocol.mark("speech_start", client.now(), seconds=round(prompt.seconds, 3))
-    sent_s, marked = 0.0, False
-    for chunk in chunks:
-        await client.send(InputAudioBufferAppend(audio=base64.b64encode(chunk).decode("ascii")))
-        sent_s += len(chunk) / (2 * rate)
-        if options.pace > 0:
-            # Real-time pacing: the server's VAD and our latency figure see speech as spoken.
-            pause = began + sent_s / options.pace - loop.time()
-            if pause > deadline.left():
-                raise SmokeTimeout("streaming the prompt", deadline.seconds)
-            if pause > 0:
-                await asyncio.sleep(pause)
-        if not marked and sent_s >= speech_end - 1e-9:
-            client.protocol.mark("speech_end", client.now(), at_s=round(speech_end, 3))
-            marked = True
-    client.protocol.mark("audio_sent", client.now())
+    """Send ``prompt`` over the transport, paced as ``options.pace`` says."""
+    audio = PromptAudio(
+        pcm=prompt.pcm,
+        rate=options.settings.rate,
+        speech_end_s=min(prompt.speech_ends_at, prompt.seconds),
+        trailing_silence_ms=options.trailing_silence_ms,
+        chunk_ms=options.chunk_ms,
+        pace=options.pace,
+    )
+    await client.send_prompt_audio(audio, budget.left())
 
 
 async def _drive_audio(
-    client: RealtimeClient,
+    client: Transport,
     spec: ScenarioSpec,
     prompt: Prompt,
     options: ScenarioOptions,
-    deadline: _Deadline,
+    deadline: Budget,
 ) -> None:
-    await _start_session(client, spec, deadline)
-    await _stream(client, prompt, options, deadline)
-    await client.wait_until(_since(0, ResponseDone), deadline.left(), "response.done")
+    await start_session(client, spec, deadline)
+    await send_prompt(client, prompt, options, deadline)
+    await client.wait_until(since(0, ResponseDone), deadline.left(), "response.done")
     if spec.settings.transcription_model:
         # Transcription is asynchronous and may trail the response; allow a short grace.
         grace = min(options.transcription_grace_s, deadline.left())
         with contextlib.suppress(SessionError):
             await client.wait_until(
                 lambda r: (
-                    _since(0, InputTranscriptionCompleted)(r)
-                    or _since(0, InputTranscriptionFailed)(r)
+                    since(0, InputTranscriptionCompleted)(r)
+                    or since(0, InputTranscriptionFailed)(r)
                 ),
                 grace,
                 "the input transcription",
             )
 
 
-async def _drive_text(
-    client: RealtimeClient, spec: ScenarioSpec, text: str, deadline: _Deadline
-) -> None:
-    await _start_session(client, spec, deadline)
+async def _drive_text(client: Transport, spec: ScenarioSpec, text: str, deadline: Budget) -> None:
+    await start_session(client, spec, deadline)
     start = len(client.received)
     await client.send(ConversationItemCreate(event_id=_ITEM_ID, item=text_message_item(text)))
     await client.send(
@@ -192,7 +201,7 @@ async def _drive_text(
     client.protocol.mark("request_sent", client.now())
     await client.wait_until(
         lambda r: (
-            _since(start, ResponseDone)(r) or bool(_error_for(r, start, {_ITEM_ID, _RESPONSE_ID}))
+            since(start, ResponseDone)(r) or bool(_error_for(r, start, {_ITEM_ID, _RESPONSE_ID}))
         ),
         deadline.left(),
         "response.done",
@@ -210,64 +219,69 @@ def _last_event(log: list[Entry]) -> str:
     return f"last event received: {getattr(last, 'wire_type', None) or getattr(last, 'kind', '?')}"
 
 
-async def _run(
+async def run_scenario(
     name: str,
     spec: ScenarioSpec,
     opener: Opener,
     options: ScenarioOptions,
-    drive: Callable[[RealtimeClient, _Deadline], Awaitable[None]],
+    drive: Callable[[Transport, Budget], Awaitable[None]],
+    budget: Budget | None = None,
+    extra_checks: Callable[[list[Entry]], list[CheckResult]] | None = None,
 ) -> ScenarioResult:
+    """Open a session, ``drive`` it, close it, and check what was recorded.
+
+    A refused open is one failed ``connect`` check; a failed drive a failed ``session`` check;
+    then every check of ``spec`` (plus ``extra_checks`` and the transport's own) runs.
+    """
     started = time.monotonic()
     protocol = RealtimeProtocol(spec.dialect)
+    budget = budget or Budget(options.timeout_s)
+    expected = f"realtime session opened over {options.transport}"
 
     def clock() -> float:
         return time.monotonic() - started
 
-    deadline = _Deadline(options.timeout_s)
-    try:
-        client = await opener(protocol, clock)
-    except SmokeError as exc:
-        check = CheckResult(
-            name="connect", passed=False, expected="WebSocket upgrade accepted", observed=str(exc)
-        )
+    def result(checks: list[CheckResult], connected: bool = True) -> ScenarioResult:
         return ScenarioResult(
             name=name,
             spec=spec,
             log=protocol.log,
-            checks=[check],
+            checks=checks,
             metrics=scenario_metrics(protocol.log, spec.settings.rate),
+            audio=output_audio(protocol.log)[0] if connected else b"",
+            connected=connected,
+            transport=options.transport,
+        )
+
+    try:
+        client = await opener(protocol, clock)
+    except SmokeError as exc:
+        return result(
+            [CheckResult(name="connect", passed=False, expected=expected, observed=str(exc))],
             connected=False,
         )
-    session = await _drive_and_close(client, deadline, drive)
-    log = protocol.log
+    session = await _drive_and_close(client, budget, drive)
     connect = CheckResult(
         name="connect",
         passed=True,
-        expected="WebSocket upgrade accepted",
-        observed=f"connected ({spec.dialect.value})",
+        expected=expected,
+        observed=f"connected ({options.transport}, {spec.dialect.value})",
     )
-    checks = [connect, session, *run_checks(log, spec)]
-    audio, _ = output_audio(log)
-    return ScenarioResult(
-        name=name,
-        spec=spec,
-        log=log,
-        checks=checks,
-        metrics=scenario_metrics(log, spec.settings.rate),
-        audio=audio,
-    )
+    extra = extra_checks(protocol.log) if extra_checks else []
+    checks = [connect, session, *run_checks(protocol.log, spec), *extra]
+    return result([*checks, *client.transport_checks()])
 
 
 async def _drive_and_close(
-    client: RealtimeClient,
-    deadline: _Deadline,
-    drive: Callable[[RealtimeClient, _Deadline], Awaitable[None]],
+    client: Transport,
+    deadline: Budget,
+    drive: Callable[[Transport, Budget], Awaitable[None]],
 ) -> CheckResult:
     expected = "scenario runs to completion"
     failure: str | None = None
     try:
         # The outer bound is a safety net: every inner wait already honours the deadline.
-        async with asyncio.timeout(deadline.seconds + 2):
+        async with asyncio.timeout(deadline.left() + 2):
             await drive(client, deadline)
     except SmokeError as exc:
         failure = str(exc)
@@ -292,6 +306,7 @@ async def audio_round_trip(
     prompt: Prompt,
     options: ScenarioOptions,
     name: str = "audio",
+    budget: Budget | None = None,
 ) -> ScenarioResult:
     """Speak ``prompt`` into a new session and check the spoken reply."""
     spec = ScenarioSpec(
@@ -303,14 +318,18 @@ async def audio_round_trip(
         max_transcription_wer=options.max_transcription_wer,
     )
 
-    async def drive(client: RealtimeClient, deadline: _Deadline) -> None:
+    async def drive(client: Transport, deadline: Budget) -> None:
         await _drive_audio(client, spec, prompt, options, deadline)
 
-    return await _run(name, spec, opener, options, drive)
+    return await run_scenario(name, spec, opener, options, drive, budget)
 
 
 async def text_to_audio(
-    opener: Opener, dialect: Dialect, prompt: TextPrompt, options: ScenarioOptions
+    opener: Opener,
+    dialect: Dialect,
+    prompt: TextPrompt,
+    options: ScenarioOptions,
+    budget: Budget | None = None,
 ) -> ScenarioResult:
     """Type ``prompt`` into a new session and check the spoken reply."""
     spec = ScenarioSpec(
@@ -321,7 +340,7 @@ async def text_to_audio(
         expected_words=prompt.expected_words,
     )
 
-    async def drive(client: RealtimeClient, deadline: _Deadline) -> None:
+    async def drive(client: Transport, deadline: Budget) -> None:
         await _drive_text(client, spec, prompt.text, deadline)
 
-    return await _run("text", spec, opener, options, drive)
+    return await run_scenario("text", spec, opener, options, drive, budget)

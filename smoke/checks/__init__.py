@@ -17,6 +17,7 @@ from smoke.checks.audio import (
     check_output_audio_format,
     check_output_audio_level,
     check_vad,
+    inbound_audio,
     output_audio,
 )
 from smoke.checks.base import CheckResult, ScenarioSpec
@@ -51,6 +52,7 @@ __all__ = [
     "check_session_created",
     "check_session_updated",
     "check_vad",
+    "inbound_audio",
     "output_audio",
     "run_checks",
 ]

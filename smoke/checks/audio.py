@@ -19,12 +19,13 @@ from smoke.checks.base import (
 from smoke.errors import AudioError
 from smoke.realtime.events import (
     OutputAudioDelta,
+    ResponseCreated,
     SessionCreated,
     SessionUpdated,
     SpeechStarted,
     SpeechStopped,
 )
-from smoke.realtime.protocol import Entry
+from smoke.realtime.protocol import Entry, InboundAudio
 from smoke.text import normalise
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "check_output_audio_format",
     "check_output_audio_level",
     "check_vad",
+    "inbound_audio",
     "output_audio",
 ]
 
@@ -69,9 +71,15 @@ def _entry_of(log: Sequence[Entry], item: object) -> Entry:
 
 
 def output_audio(log: Sequence[Entry]) -> tuple[bytes, list[str]]:
-    """Decoded PCM16 bytes of the final response's audio deltas, plus any decoding problems."""
+    """PCM16 bytes of the final response's audio, plus any decoding problems.
+
+    The audio comes from the response's ``output_audio.delta`` events; when it had none, from
+    audio the transport received out of band (:func:`inbound_audio`, e.g. WebRTC's track).
+    """
     final = final_response(log)
     deltas = for_response(events_of(log, OutputAudioDelta), final.response.id if final else None)
+    if not deltas:
+        return inbound_audio(log), []
     chunks, problems = [], []
     for index, delta in enumerate(deltas):
         try:
@@ -85,6 +93,13 @@ def output_audio(log: Sequence[Entry]) -> tuple[bytes, list[str]]:
     return b"".join(chunks), problems
 
 
+def inbound_audio(log: Sequence[Entry]) -> bytes:
+    """Out-of-band reply audio received since the last ``response.created``."""
+    starts = [i for i, e in enumerate(log) if isinstance(e.item, ResponseCreated)]
+    since = starts[-1] if starts else 0
+    return b"".join(e.item.pcm for e in log[since:] if isinstance(e.item, InboundAudio))
+
+
 def check_output_audio_format(log: Sequence[Entry], rate: int = SESSION_RATE) -> CheckResult:
     """Audio arrived, every delta decodes, and the session says PCM16 at ``rate``."""
     name, expected = "output.audio.format", f"base64 PCM16 deltas at {rate} Hz"
@@ -93,7 +108,12 @@ def check_output_audio_format(log: Sequence[Entry], rate: int = SESSION_RATE) ->
         return fail(name, expected, f"{len(problems)} bad delta(s)", "; ".join(problems[:3]))
     if not audio:
         return fail(name, expected, "no output audio received")
-    sessions = events_of(log, SessionUpdated) or events_of(log, SessionCreated)
+    if not events_of(log, OutputAudioDelta):
+        return ok(name, "PCM16 reply audio", f"{len(audio)} bytes received out of band")
+    sessions: list[SessionCreated | SessionUpdated] = [
+        *events_of(log, SessionCreated),
+        *events_of(log, SessionUpdated),
+    ]
     fmt = sessions[-1].session.output_format if sessions else None
     if fmt is not None and (fmt.encoding != "pcm16" or fmt.rate != rate):
         return fail(name, expected, f"session output format {fmt.encoding}@{fmt.rate}")

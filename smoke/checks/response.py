@@ -110,7 +110,8 @@ def check_response_done(log: Sequence[Entry]) -> CheckResult:
 def _status_reason(details: dict[str, Any] | None) -> str:
     if not details:
         return ""
-    error = details.get("error") if isinstance(details.get("error"), dict) else {}
+    found = details.get("error")
+    error: dict[str, Any] = found if isinstance(found, dict) else {}
     parts = [str(details.get(k)) for k in ("type", "reason") if details.get(k)]
     parts += [str(error.get(k)) for k in ("code", "message") if error.get(k)]
     return ": ".join(parts)

@@ -1,5 +1,9 @@
 """URL, header and payload rules for the two realtime dialects on Azure OpenAI.
 
+The one dialect and URL rule of the project: :func:`choose_dialect` (GA for every model unless
+preview is requested) and :func:`realtime_url` (deployment name URL-quoted). provision's
+outputs and readiness call these; nobody keeps a copy.
+
 - GA: ``{endpoint}/openai/v1/realtime?model={deployment}``; never an ``api-version`` (Azure answers
   401 to one); nested session shape; ``response.output_audio.*`` event names.
 - Preview (beta): ``{endpoint}/openai/realtime?api-version=2025-04-01-preview&deployment={d}``;
@@ -19,11 +23,13 @@ from smoke.errors import UsageError
 
 __all__ = [
     "PREVIEW_API_VERSION",
+    "PREVIEW_DEPRECATION",
     "Dialect",
     "SessionSettings",
     "auth_header",
     "canonical_type",
     "choose_dialect",
+    "dialect_warning",
     "foreign_event_name",
     "realtime_url",
     "response_create_payload",
@@ -42,23 +48,47 @@ class Dialect(StrEnum):
     PREVIEW = "preview"
 
 
-def choose_dialect(model: str | None, override: str | Dialect | None = None) -> Dialect:
-    """Pick the dialect: an explicit override wins, ``*-preview`` models speak preview, else GA."""
-    if override not in (None, "", "auto"):
-        try:
-            return Dialect(str(getattr(override, "value", override)).lower())
-        except ValueError:
-            raise UsageError(f"unknown dialect {override!r}; use ga, preview or auto") from None
-    name = (model or "").lower()
-    return Dialect.PREVIEW if "-preview" in name or name.endswith("preview") else Dialect.GA
+PREVIEW_DEPRECATION = (
+    "the preview realtime protocol is deprecated since 2026-04-30; "
+    "GA serves every realtime model, -preview ones included: drop --dialect preview / "
+    '[smoke] dialect = "preview"'
+)
+
+
+def choose_dialect(model: str | None, requested: str | Dialect | None = None) -> Dialect:
+    """The dialect for a deployment of ``model``: GA, unless ``preview`` is requested.
+
+    Microsoft's GA realtime articles list the ``-preview`` models among those served on the GA
+    protocol, and the preview protocol is deprecated since 2026-04-30, so the model name no
+    longer picks the dialect (``model`` is kept for callers and future rules). ``requested`` is
+    ``--dialect`` / ``[smoke] dialect``: ``"ga"``, ``"preview"``, or ``None``/``""``/``"auto"``.
+    """
+    del model  # the GA protocol serves every realtime model
+    if requested in (None, "", "auto"):
+        return Dialect.GA
+    try:
+        return Dialect(str(getattr(requested, "value", requested)).lower())
+    except ValueError:
+        raise UsageError(f"unknown dialect {requested!r}; use ga or preview") from None
+
+
+def dialect_warning(dialect: Dialect) -> str | None:
+    """The deprecation warning reports carry when ``dialect`` is preview, else None."""
+    return PREVIEW_DEPRECATION if dialect is Dialect.PREVIEW else None
 
 
 def realtime_url(endpoint: str, deployment: str, dialect: Dialect) -> str:
     """The WebSocket URL for ``deployment`` behind the account ``endpoint`` (https/wss/http/ws)."""
     parts = urlsplit(endpoint.strip())
     scheme = {"https": "wss", "wss": "wss", "http": "ws", "ws": "ws"}.get(parts.scheme.lower())
-    if scheme is None or not parts.netloc:
+    if scheme is None or not parts.hostname:
         raise UsageError(f"endpoint {endpoint!r} is not an http(s) or ws(s) URL")
+    try:
+        _ = parts.port  # urllib raises ValueError for a port outside 0..65535
+    except ValueError:
+        raise UsageError(f"endpoint {endpoint!r} has an invalid port (use 1..65535)") from None
+    if parts.query or parts.fragment:
+        raise UsageError(f"endpoint {endpoint!r} must not carry a query or fragment")
     if not deployment:
         raise UsageError("a deployment name is required")
     base = parts.path.rstrip("/")

@@ -7,7 +7,12 @@ directions, is appended to :attr:`RealtimeProtocol.log` with the time the adapte
 checks run over that log.
 
 A malformed frame (not JSON, not an object, no ``type``, a known event with a bad field, a binary
-frame) becomes a :class:`ProtocolError` entry — it never raises.
+frame, a frame over :data:`MAX_FRAME_BYTES`) becomes a :class:`ProtocolError` entry — it never
+raises. So does an event out of order: ``response.done`` (or a response's delta) before that
+response's ``response.created``, ``speech_stopped`` before any ``speech_started``.
+
+Audio that a transport receives out of band (WebRTC's inbound track) is logged with
+:meth:`RealtimeProtocol.receive_audio` as :class:`InboundAudio` entries.
 """
 
 from __future__ import annotations
@@ -21,17 +26,32 @@ from smoke.realtime.dialects import Dialect, canonical_type
 from smoke.realtime.events import (
     ClientEvent,
     EventParseError,
+    OutputAudioDelta,
+    OutputTranscriptDelta,
     ResponseCreated,
     ResponseDone,
     ServerEvent,
     SessionCreated,
     SessionUpdated,
+    SpeechStarted,
+    SpeechStopped,
     parse_server_event,
 )
 
-__all__ = ["Entry", "Mark", "ProtocolError", "RealtimeProtocol", "State"]
+__all__ = [
+    "MAX_FRAME_BYTES",
+    "Entry",
+    "InboundAudio",
+    "Mark",
+    "ProtocolError",
+    "RealtimeProtocol",
+    "State",
+]
 
 _EXCERPT = 200
+# Realtime server events are small (audio deltas a few KB, session objects a few KB); a frame of
+# megabytes is a broken or hostile server. Parsing it would cost memory and time for nothing.
+MAX_FRAME_BYTES = 2 * 1024 * 1024
 # ProtocolError.kind for a frame the typed parser failed on unexpectedly (tests assert none).
 PARSER_GAP = "unreadable_event"
 
@@ -65,6 +85,14 @@ class Mark:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, kw_only=True)
+class InboundAudio:
+    """Reply audio received out of band (e.g. a WebRTC track), PCM16 mono at ``rate``."""
+
+    pcm: bytes = field(repr=False)
+    rate: int
+
+
 Direction = Literal["recv", "sent", "mark"]
 
 
@@ -74,7 +102,7 @@ class Entry:
 
     t: float
     direction: Direction
-    item: ServerEvent | ClientEvent | ProtocolError | Mark
+    item: ServerEvent | ClientEvent | ProtocolError | Mark | InboundAudio
 
     def frame(self) -> dict[str, Any]:
         """The entry as a JSON-ready object (raw server JSON, serialized client event, or note)."""
@@ -85,23 +113,33 @@ class Entry:
             return item.serialize()
         if isinstance(item, ProtocolError):
             return {"protocol_error": item.kind, "message": item.message, "excerpt": item.excerpt}
+        if isinstance(item, InboundAudio):
+            return {"inbound_audio": len(item.pcm), "rate": item.rate}
         return {"mark": item.name, **item.detail}
 
 
 class RealtimeProtocol:
     """Client-side realtime session state machine for one dialect."""
 
-    def __init__(self, dialect: Dialect) -> None:
+    def __init__(self, dialect: Dialect, max_frame_bytes: int = MAX_FRAME_BYTES) -> None:
         self.dialect = dialect
         self.state = State.CONNECTING
+        self.max_frame_bytes = max_frame_bytes
         self.log: list[Entry] = []
         self._incoming: list[ServerEvent | ProtocolError] = []
         self._outgoing: list[str] = []
+        self._responses: set[str] = set()  # ids of responses whose response.created arrived
+        self._speech_started = False
 
     # -- input from the network -------------------------------------------------------------
 
     def receive_text(self, text: str, at: float = 0.0) -> None:
         """Parse one text frame. Afterwards call :meth:`events_received`."""
+        if len(text) > self.max_frame_bytes // 4 and len(text.encode()) > self.max_frame_bytes:
+            size = len(text.encode())
+            message = f"frame of {size} bytes exceeds the {self.max_frame_bytes}-byte cap"
+            self._error("frame_too_large", message, text, at)
+            return
         try:
             data = json.loads(text)
         except ValueError as exc:  # JSONDecodeError, or an integer beyond the digit limit
@@ -129,9 +167,14 @@ class RealtimeProtocol:
             return
         # Keep the frame exactly as received for artifacts; the typed event carries the GA name.
         event = _with_raw(event, data)
+        self._check_order(event, at)
         self._advance(event, at)
         self._record(Entry(t=at, direction="recv", item=event))
         self._incoming.append(event)
+
+    def receive_audio(self, pcm: bytes, rate: int, at: float = 0.0) -> None:
+        """Reply audio that arrived out of band (not as ``response.output_audio.delta``)."""
+        self._record(Entry(t=at, direction="recv", item=InboundAudio(pcm=pcm, rate=rate)))
 
     def receive_bytes(self, data: bytes, at: float = 0.0) -> None:
         """A binary frame: the realtime protocol only uses text frames."""
@@ -181,6 +224,32 @@ class RealtimeProtocol:
         error = ProtocolError(kind=kind, message=message, excerpt=text[:_EXCERPT])
         self._record(Entry(t=at, direction="recv", item=error))
         self._incoming.append(error)
+
+    def _check_order(self, event: ServerEvent, at: float) -> None:
+        """Flag events that arrive before the event they belong to."""
+        if isinstance(event, ResponseCreated):
+            self._responses.add(event.response.id)
+            return
+        if isinstance(event, SpeechStarted):
+            self._speech_started = True
+            return
+        if isinstance(event, SpeechStopped) and not self._speech_started:
+            self._out_of_order("input_audio_buffer.speech_stopped before speech_started", at)
+            return
+        response_id = (
+            event.response.id
+            if isinstance(event, ResponseDone)
+            else getattr(event, "response_id", None)
+            if isinstance(event, OutputAudioDelta | OutputTranscriptDelta)
+            else None
+        )
+        if response_id is not None and response_id not in self._responses:
+            self._out_of_order(
+                f"{event.wire_type} for response {response_id} before its response.created", at
+            )
+
+    def _out_of_order(self, message: str, at: float) -> None:
+        self._error("out_of_order", message, "", at)
 
     def _advance(self, event: ServerEvent, at: float) -> None:
         if self.state is State.CONNECTING and not isinstance(event, SessionCreated):

@@ -161,10 +161,10 @@ class OutputTextDone(_ContentEvent):
 
 def _content(r: FieldReader) -> dict[str, Any]:
     return {
-        "response_id": r.str("response_id"),
-        "item_id": r.str("item_id"),
-        "output_index": r.int("output_index"),
-        "content_index": r.int("content_index"),
+        "response_id": r.text("response_id"),
+        "item_id": r.text("item_id"),
+        "output_index": r.integer("output_index"),
+        "content_index": r.integer("content_index"),
     }
 
 
@@ -186,48 +186,54 @@ _PARSERS: dict[str, tuple[type[ServerEvent], Any]] = {
     "session.updated": (SessionUpdated, _session),
     "input_audio_buffer.speech_started": (
         SpeechStarted,
-        lambda r: {"audio_start_ms": r.int("audio_start_ms"), "item_id": r.str("item_id")},
+        lambda r: {"audio_start_ms": r.integer("audio_start_ms"), "item_id": r.text("item_id")},
     ),
     "input_audio_buffer.speech_stopped": (
         SpeechStopped,
-        lambda r: {"audio_end_ms": r.int("audio_end_ms"), "item_id": r.str("item_id")},
+        lambda r: {"audio_end_ms": r.integer("audio_end_ms"), "item_id": r.text("item_id")},
     ),
     "input_audio_buffer.committed": (
         AudioCommitted,
-        lambda r: {"item_id": r.str("item_id"), "previous_item_id": r.opt_str("previous_item_id")},
+        lambda r: {
+            "item_id": r.text("item_id"),
+            "previous_item_id": r.opt_text("previous_item_id"),
+        },
     ),
     "conversation.item.input_audio_transcription.delta": (
         InputTranscriptionDelta,
-        lambda r: {"item_id": r.str("item_id"), "delta": r.opt_str("delta") or ""},
+        lambda r: {"item_id": r.text("item_id"), "delta": r.opt_text("delta") or ""},
     ),
     "conversation.item.input_audio_transcription.completed": (
         InputTranscriptionCompleted,
-        lambda r: {"item_id": r.str("item_id"), "transcript": r.str("transcript")},
+        lambda r: {"item_id": r.text("item_id"), "transcript": r.text("transcript")},
     ),
     "conversation.item.input_audio_transcription.failed": (
         InputTranscriptionFailed,
-        lambda r: {"item_id": r.str("item_id"), **_error(r)},
+        lambda r: {"item_id": r.text("item_id"), **_error(r)},
     ),
     "response.created": (ResponseCreated, _response),
     "response.done": (ResponseDone, _response),
     "response.output_audio.delta": (
         OutputAudioDelta,
-        lambda r: {**_content(r), "delta": r.str("delta")},
+        lambda r: {**_content(r), "delta": r.text("delta")},
     ),
     "response.output_audio.done": (OutputAudioDone, _content),
     "response.output_audio_transcript.delta": (
         OutputTranscriptDelta,
-        lambda r: {**_content(r), "delta": r.str("delta")},
+        lambda r: {**_content(r), "delta": r.text("delta")},
     ),
     "response.output_audio_transcript.done": (
         OutputTranscriptDone,
-        lambda r: {**_content(r), "transcript": r.str("transcript")},
+        lambda r: {**_content(r), "transcript": r.text("transcript")},
     ),
     "response.output_text.delta": (
         OutputTextDelta,
-        lambda r: {**_content(r), "delta": r.str("delta")},
+        lambda r: {**_content(r), "delta": r.text("delta")},
     ),
-    "response.output_text.done": (OutputTextDone, lambda r: {**_content(r), "text": r.str("text")}),
+    "response.output_text.done": (
+        OutputTextDone,
+        lambda r: {**_content(r), "text": r.text("text")},
+    ),
 }
 
 # Server events defined by either dialect that the checks do not need typed.
@@ -270,10 +276,12 @@ def parse_server_event(data: dict[str, Any], *, wire_type: str | None = None) ->
     if not isinstance(kind, str):
         raise EventParseError("<event>", "type", "is required and must be a string")
     reader = FieldReader(data, kind)
-    event_id = reader.opt_str("event_id")
-    base = {"type": kind, "event_id": event_id, "wire_type": wire_type or kind, "raw": data}
+    event_id = reader.opt_text("event_id")
+    wire = wire_type or kind
     entry = _PARSERS.get(kind)
     if entry is None:
-        return OtherEvent(**base, known=kind in _KNOWN_UNMODELLED)
+        return OtherEvent(
+            type=kind, event_id=event_id, wire_type=wire, raw=data, known=kind in _KNOWN_UNMODELLED
+        )
     cls, read_fields = entry
-    return cls(**base, **read_fields(reader))
+    return cls(type=kind, event_id=event_id, wire_type=wire, raw=data, **read_fields(reader))

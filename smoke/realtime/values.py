@@ -8,7 +8,7 @@ optional value becomes ``None``/empty, never an exception of another type.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 __all__ = [
     "AudioFormat",
@@ -54,17 +54,21 @@ class FieldReader:
             raise self._fail(name, f"should be {names}, got {type(value).__name__}")
         return value
 
-    def str(self, name: str) -> str:
-        return self._get(name, (str,), True)
+    def text(self, name: str) -> str:
+        """A required string field."""
+        return cast(str, self._get(name, (str,), True))
 
-    def opt_str(self, name: str) -> str | None:
-        return self._get(name, (str,), False)
+    def opt_text(self, name: str) -> str | None:
+        """An optional string field (None when absent or null)."""
+        return cast("str | None", self._get(name, (str,), False))
 
-    def int(self, name: str) -> int:
-        return self._get(name, (int,), True)
+    def integer(self, name: str) -> int:
+        """A required integer field (a JSON boolean is refused)."""
+        return cast(int, self._get(name, (int,), True))
 
-    def opt_int(self, name: str) -> int | None:
-        return self._get(name, (int,), False)
+    def opt_integer(self, name: str) -> int | None:
+        """An optional integer field."""
+        return cast("int | None", self._get(name, (int,), False))
 
     def obj(self, name: str) -> FieldReader:
         return FieldReader(self._get(name, (dict,), True), self._type, f"{self._prefix}{name}.")
@@ -236,8 +240,8 @@ class ResponseInfo:
         usage = r.opt_obj("usage")
         details = r.data.get("status_details")
         return cls(
-            id=r.str("id"),
-            status=r.str("status"),
+            id=r.text("id"),
+            status=r.text("status"),
             status_details=details if isinstance(details, dict) else None,
             usage=None if usage is None else _usage(usage),
             output_transcripts=tuple(_output_texts(r.opt_list("output"))),
@@ -246,9 +250,9 @@ class ResponseInfo:
 
 def _usage(r: FieldReader) -> Usage:
     return Usage(
-        total_tokens=r.int("total_tokens"),
-        input_tokens=r.int("input_tokens"),
-        output_tokens=r.int("output_tokens"),
+        total_tokens=r.integer("total_tokens"),
+        input_tokens=r.integer("input_tokens"),
+        output_tokens=r.integer("output_tokens"),
     )
 
 

@@ -41,6 +41,7 @@ class Script:
     transcript: str = "repeat after me blue harbor seven"
     reject_status: int | None = None  # refuse every handshake with this status
     reject_first: int = 0  # refuse only the first N handshakes (readiness)
+    reject_handshakes: tuple[int, ...] = ()  # refuse exactly these handshakes (1-based)
     reject_first_status: int = 403  # ... with this status
     reject_body: str = (
         '{"error":{"code":"PermissionDenied","message":"principal lacks data action"}}'
@@ -120,6 +121,8 @@ class FakeRealtimeServer:
         s = self.script
         status = s.reject_status if s.reject_status else None
         if status is None and self.seen.handshakes <= s.reject_first:
+            status = s.reject_first_status
+        if status is None and self.seen.handshakes in s.reject_handshakes:
             status = s.reject_first_status
         realtime_paths = ("/openai/v1/realtime", "/openai/realtime")
         if status is None and not any(p in request.path for p in realtime_paths):

@@ -1,4 +1,5 @@
-"""The ``smoke run`` command: outputs and exit codes (0 pass, 1 check failed, 2 bad input)."""
+"""The ``smoke run`` command: outputs and exit codes (0 pass, 1 check failed, 2 bad input,
+5 key refused, 6 strict lifecycle)."""
 
 from __future__ import annotations
 
@@ -43,7 +44,6 @@ def endpoint_args(server, prompt_wav: Path, *extra: str) -> list[str]:
         "repeat after me blue harbor seven",
         "--expect",
         "blue harbor 7",
-        "--fast",
         "--timeout",
         "5",
         "--wait-ready",
@@ -66,7 +66,7 @@ def test_endpoint_mode_passes_and_writes_every_output(server_thread, prompt_wav,
                 "--artifacts",
                 str(tmp_path / "art"),
             ),
-            env={"SMOKE_TEST_KEY": "cli-secret", "GITHUB_STEP_SUMMARY": str(summary)},
+            env={"SMOKE_TEST_KEY": "cli-secret-0123456789", "GITHUB_STEP_SUMMARY": str(summary)},
         )
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
@@ -75,30 +75,55 @@ def test_endpoint_mode_passes_and_writes_every_output(server_thread, prompt_wav,
     assert junit.read_text().startswith("<?xml")
     assert "Realtime smoke passed" in summary.read_text()
     assert (tmp_path / "art" / "gpt-realtime" / "audio.wav").is_file()
-    assert "cli-secret" not in result.output + junit.read_text()
+    assert "cli-secret-0123456789" not in result.output + junit.read_text()
 
 
-def test_model_picks_the_preview_dialect(server_thread, prompt_wav):
+def test_preview_models_speak_ga_by_default(server_thread, prompt_wav):
     with server_thread(Script()) as server:
         result = invoke(
             *endpoint_args(server, prompt_wav, "--model", "gpt-4o-realtime-preview", "--no-text"),
-            env={"SMOKE_TEST_KEY": "test-key-123"},
+            env={"SMOKE_TEST_KEY": "test-key-1234567890"},
+        )
+        assert server.seen.paths[0].startswith("/openai/v1/realtime?model=gpt-realtime")
+    assert result.exit_code == 0, result.output
+    assert "deprecated" not in result.output
+
+
+def test_preview_dialect_on_request_carries_the_deprecation_warning(server_thread, prompt_wav):
+    with server_thread(Script()) as server:
+        result = invoke(
+            *endpoint_args(server, prompt_wav, "--dialect", "preview", "--no-text", "--json"),
+            env={"SMOKE_TEST_KEY": "test-key-1234567890"},
+        )
+        strict = invoke(
+            *endpoint_args(server, prompt_wav, "--dialect", "preview", "--no-text"),
+            "--strict-lifecycle",
+            env={"SMOKE_TEST_KEY": "test-key-1234567890"},
         )
         assert server.seen.paths[0].startswith("/openai/realtime?api-version=2025-04-01-preview")
     assert result.exit_code == 0, result.output
+    assert "deprecated since 2026-04-30" in json.loads(result.stdout)["warnings"][0]
+    assert "deprecated since 2026-04-30" in result.stderr
+    assert strict.exit_code == 6, strict.output
 
 
-def test_failed_check_exits_1_with_the_reason(server_thread, prompt_wav):
+def test_refused_key_exits_5_at_once_with_the_reason(server_thread, prompt_wav):
     with server_thread(Script(reject_status=401)) as server:
-        result = invoke(*endpoint_args(server, prompt_wav), env={"SMOKE_TEST_KEY": "test-key-123"})
-    assert result.exit_code == 1
-    assert "the API key was rejected" in result.stdout
+        args = endpoint_args(server, prompt_wav, "--json")
+        args[args.index("--wait-ready") + 1] = "60"  # a budget that must not be used on a key
+        result = invoke(*args, env={"SMOKE_TEST_KEY": "test-key-1234567890"})
+        attempts = len(server.seen.paths)
+    assert result.exit_code == 5, result.output
+    assert "the API key was refused" in result.stderr
+    report = json.loads(result.stdout)
+    assert report["deployments"][0]["readiness"]["waited_s"] == 0
+    assert attempts == 1
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ([], "give --env NAME, or --endpoint URL"),
+        ([], "give --env NAME (or --env-file PATH), or --endpoint URL"),
         (["--endpoint", "https://x.openai.azure.com"], "needs at least one --deployment"),
         (
             [
@@ -126,7 +151,7 @@ def test_failed_check_exits_1_with_the_reason(server_thread, prompt_wav):
                 "--prompt",
                 "{wav}",
             ],
-            "not an http(s) or ws(s) URL",
+            "is not an https:// URL",
         ),
         (
             [
@@ -158,16 +183,32 @@ def test_failed_check_exits_1_with_the_reason(server_thread, prompt_wav):
             ],
             "need --prompt WAV",
         ),
-        (["--env", "no-such-env", "--env-dir", "{tmp}"], "environment file not found"),
+        (["--env", "no-such-env", "--env-dir", "{tmp}"], "need the `smoke` command installed"),
     ],
 )
 def test_bad_input_exits_2(args, message, prompt_wav, tmp_path):
     bad = tmp_path / "bad.wav"
     bad.write_bytes(b"nope")
     args = [a.format(wav=prompt_wav, bad=bad, tmp=tmp_path) for a in args]
-    result = invoke(*args, env={"SMOKE_TEST_KEY": "test-key-123"})
+    result = invoke(*args, env={"SMOKE_TEST_KEY": "test-key-1234567890"})
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+def provision_cli():
+    """The installed ``smoke`` command: smoke's CLI with provision's environments."""
+    from provision.smoke_entry import LazyEnvironments
+    from smoke.cli import make_cli
+
+    return make_cli(environments=LazyEnvironments())
+
+
+def test_unknown_environment_through_provision_exits_2(tmp_path):
+    result = CliRunner().invoke(
+        provision_cli(), ["run", "-e", "no-such-env", "--env-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 2, result.output
+    assert "no-such-env" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
 def test_environment_mode_starts_the_embedded_emulator_when_none_runs(tmp_path, monkeypatch):
@@ -177,18 +218,15 @@ def test_environment_mode_starts_the_embedded_emulator_when_none_runs(tmp_path, 
     shutil.copy(REPO / "environments" / "local.toml", env_dir / "local.toml")
     state = tmp_path / "state"
     monkeypatch.setenv("PROVISION_EMULATOR_STATE", str(state))
-    result = invoke("--env", "local", "--env-dir", str(env_dir), "--wait-ready", "0", "--json")
-    # Nothing was provisioned in this fresh emulator: every deployment is missing (404), which
-    # proves the run reached a real emulator through the environment's account endpoint.
+    result = CliRunner().invoke(
+        provision_cli(),
+        ["run", "--env", "local", "--env-dir", str(env_dir), "--wait-ready", "0", "--json"],
+    )
+    # Nothing was provisioned in this fresh emulator: the run reached a real (embedded) emulator
+    # through the environment and says what to do, in one line.
     assert result.exit_code == 1, result.output
-    report = json.loads(result.stdout)
-    assert [d["name"] for d in report["deployments"]] == [
-        "gpt-realtime",
-        "gpt-realtime-mini",
-        "gpt-4o-realtime-preview",
-        "gpt-4o-mini-realtime-preview",
-    ]
-    assert "404" in result.stdout
+    assert "not provisioned; run `provision up --env local` first" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
     assert (state / "ca.pem").exists()
     assert not (state / "connection.json").exists()  # the embedded emulator stopped afterwards
 
@@ -201,19 +239,20 @@ def test_python_dash_m_smoke_help():
         cwd=REPO,
         timeout=60,
     )
-    assert out.returncode == 0 and "Exit codes: 0 all passed" in out.stdout
+    assert out.returncode == 0 and "Exit codes: 0 passed" in out.stdout
 
 
-@pytest.mark.parametrize(("env", "fast"), [({"SMOKE_FAST": "1"}, True), ({}, False)])
-def test_smoke_fast_in_the_environment_turns_on_fast_pacing(monkeypatch, env, fast):
-    """``provision up --smoke`` passes no flags; CI can still ask for fast pacing."""
-    import smoke.cli
+@pytest.mark.parametrize(
+    ("args", "pace"), [([], None), (["--pace", "realtime"], "realtime"), (["--fast"], "burst")]
+)
+def test_pace_flag_reaches_the_run(monkeypatch, args, pace):
+    """Burst is the default (None → burst in build_options); --pace realtime paces like a mic."""
+    import smoke.cli_execute
 
     seen = []
-    monkeypatch.delenv("SMOKE_FAST", raising=False)
-    monkeypatch.setattr(smoke.cli, "execute", lambda req: seen.append(req) or 0)
+    monkeypatch.setattr(smoke.cli_execute, "execute", lambda req, source: seen.append(req) or 0)
     result = CliRunner().invoke(
-        main, ["run", "--endpoint", "https://x", "--deployment", "d"], env=env
+        main, ["run", "--endpoint", "https://x", "--deployment", "d", *args]
     )
-    assert result.exit_code == 0
-    assert seen[0].fast is fast
+    assert result.exit_code == 0, result.output
+    assert seen[0].choices.pace == pace

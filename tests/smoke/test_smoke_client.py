@@ -8,6 +8,7 @@ import datetime as dt
 import ipaddress
 import ssl
 import time
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -19,7 +20,7 @@ from smoke_fakeserver import FakeRealtimeServer, Script
 
 from smoke.auth import EntraCredential, KeyCredential
 from smoke.client import ConnectSettings, RealtimeClient
-from smoke.errors import ConnectionLost, ProtocolViolation, TransportError
+from smoke.errors import AuthError, ProtocolViolation, TransportError
 from smoke.readiness import DATA_PLANE_ROLE, ReadinessPolicy
 from smoke.realtime.dialects import Dialect, SessionSettings, realtime_url
 from smoke.realtime.protocol import RealtimeProtocol
@@ -45,9 +46,11 @@ def options(prompt, timeout=5.0, wait=0.0, transcription="whisper-1", text=True)
         prompts=(prompt,),
         text_prompt=DEFAULT_TEXT_PROMPT if text else None,
         scenario=ScenarioOptions(
-            settings=SessionSettings(transcription_model=transcription), pace=0, timeout_s=timeout
+            settings=SessionSettings(transcription_model=transcription), timeout_s=timeout
         ),
         readiness=ReadinessPolicy(budget_s=wait, first_delay_s=0.05),
+        wait_explicit=True,
+        timeout_s=timeout,
     )
 
 
@@ -57,7 +60,7 @@ def target(server, dialect=Dialect.GA, credential=None, ca_path=None, deployment
         endpoint=server.endpoint,
         deployment=deployment,
         dialect=dialect,
-        credential=credential or KeyCredential("k-123", "test"),
+        credential=credential or KeyCredential("k-123-0123456789abcdef", "test"),
         ca_path=ca_path,
     )
 
@@ -97,7 +100,7 @@ async def test_well_behaved_server_passes_both_scenarios(tone_prompt, dialect):
 async def test_key_auth_sends_api_key_header(tone_prompt):
     result, server = await run_one(Script(), tone_prompt, text=False)
     assert result.passed
-    assert server.seen.headers[0]["api-key"] == "k-123"
+    assert server.seen.headers[0]["api-key"] == "k-123-0123456789abcdef"
     assert "authorization" not in server.seen.headers[0]
 
 
@@ -174,7 +177,7 @@ async def test_endless_stream_is_bounded_by_the_timeout(tone_prompt):
             "entra",
             f"needs the '{DATA_PLANE_ROLE}' role (or 'Cognitive Services User')",
         ),
-        (Script(reject_status=401), "key", "the API key was rejected"),
+        (Script(reject_status=401), "key", "the API key was refused"),
         (
             Script(reject_status=404, reject_body='{"error":{"code":"DeploymentNotFound"}}'),
             "entra",
@@ -197,7 +200,10 @@ async def test_handshake_refusals_are_clear_failed_checks(tone_prompt, script, a
 
 
 async def test_readiness_waits_out_role_propagation_and_reports_it(tone_prompt):
-    result, server = await run_one(Script(reject_first=2), tone_prompt, wait=5.0, text=False)
+    credential = EntraCredential(FakeTokenCredential(), "test")
+    result, server = await run_one(
+        Script(reject_first=2), tone_prompt, wait=5.0, text=False, credential=credential
+    )
     assert result.passed
     assert server.seen.handshakes == 3
     assert [a.status for a in result.readiness.attempts] == [403, 403]
@@ -218,6 +224,38 @@ async def test_readiness_honours_retry_after_on_429_and_reports_the_wait(tone_pr
     assert "waited 0.1s: 429 x2 (throttled by the service)" in result.readiness.summary()
 
 
+async def test_a_refused_key_is_not_retried_and_marks_the_result(tone_prompt):
+    result, server = await run_one(Script(reject_first=2), tone_prompt, wait=5.0, text=False)
+    assert not result.passed and result.auth_refused
+    assert server.seen.handshakes == 1 and result.readiness.waited_s == 0
+    assert "the API key was refused" in failed(result)["audio/connect"]
+
+
+async def test_every_scenario_handshake_runs_under_readiness(tone_prompt):
+    """A 429 on the text scenario's handshake (not the first) is waited out too."""
+    script = Script(reject_handshakes=(2,), reject_first_status=429, retry_after_ms="50")
+    result, server = await run_one(script, tone_prompt, wait=5.0)
+    assert failed(result) == {}
+    assert [s.name for s in result.scenarios] == ["audio", "text"]
+    assert [a.status for a in result.readiness.attempts] == [429]
+    assert server.seen.handshakes == 3
+
+
+async def test_timeout_bounds_readiness_unless_wait_is_explicit(tone_prompt):
+    """Without an explicit --wait-ready, a server that keeps refusing is given up within
+    --timeout, not the readiness default."""
+    credential = EntraCredential(FakeTokenCredential(), "test")
+    started = time.monotonic()
+    async with FakeRealtimeServer(Script(reject_status=403)) as server:
+        opts = options(tone_prompt, timeout=1.0, text=False)
+        opts = replace(opts, wait_explicit=False, readiness=ReadinessPolicy(first_delay_s=0.05))
+        report = await run_smoke([target(server, credential=credential)], opts)
+    assert time.monotonic() - started < 4
+    result = report.results[0]
+    assert not result.passed and result.readiness.waited_s <= 1.0
+    assert "refused attempt(s)" in failed(result)["audio/connect"]
+
+
 async def test_readiness_gives_up_and_says_how_long_it_waited(tone_prompt):
     credential = EntraCredential(FakeTokenCredential(), "test")
     result, server = await run_one(
@@ -228,13 +266,10 @@ async def test_readiness_gives_up_and_says_how_long_it_waited(tone_prompt):
     assert server.seen.handshakes >= 2
 
 
-async def test_token_failure_is_a_connect_failure(tone_prompt):
+async def test_token_failure_stops_the_run_once_before_any_handshake(tone_prompt):
     credential = EntraCredential(FakeTokenCredential(fail=True), "DefaultAzureCredential")
-    result, server = await run_one(Script(), tone_prompt, credential=credential)
-    assert (
-        "could not get an Entra token for DefaultAzureCredential" in failed(result)["audio/connect"]
-    )
-    assert server.seen.handshakes == 0
+    with pytest.raises(AuthError, match="could not get an Entra token for DefaultAzureCredential"):
+        await run_one(Script(), tone_prompt, credential=credential)
 
 
 @pytest.mark.parametrize(
@@ -263,16 +298,17 @@ async def test_connection_refused_is_a_transport_error():
         await RealtimeClient.connect(settings, RealtimeProtocol(Dialect.GA), time.monotonic)
 
 
-async def test_oversized_frame_closes_with_a_reason():
+async def test_oversized_frame_is_a_protocol_violation_naming_the_cap():
     async with FakeRealtimeServer(Script()) as server:
         url = realtime_url(server.endpoint, "d", Dialect.GA)
         settings = ConnectSettings(url=url, max_size=64)
         client = await RealtimeClient.connect(
             settings, RealtimeProtocol(Dialect.GA), time.monotonic
         )
-        with pytest.raises(ConnectionLost, match="1009"):
+        with pytest.raises(ProtocolViolation, match="frame over the 64-byte cap"):
             await client.wait_until(lambda r: False, 3.0, "anything")
         await client.close()
+        assert any(getattr(e.item, "name", None) == "frame_too_large" for e in client.protocol.log)
 
 
 # --------------------------------------------------------------------------- TLS
@@ -342,7 +378,10 @@ async def test_concurrency_is_bounded(tone_prompt):
             prompts=base.prompts,
             text_prompt=None,
             scenario=ScenarioOptions(
-                settings=base.scenario.settings, pace=1.0, timeout_s=10, trailing_silence_ms=600
+                settings=base.scenario.settings,
+                pace="realtime",
+                timeout_s=10,
+                trailing_silence_ms=600,
             ),
             readiness=base.readiness,
             concurrency=2,

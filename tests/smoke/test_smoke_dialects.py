@@ -11,6 +11,7 @@ from smoke.realtime.dialects import (
     auth_header,
     canonical_type,
     choose_dialect,
+    dialect_warning,
     foreign_event_name,
     realtime_url,
     session_update_payload,
@@ -19,25 +20,72 @@ from smoke.realtime.dialects import (
 
 
 @pytest.mark.parametrize(
-    ("model", "override", "dialect"),
+    ("model", "requested", "dialect"),
     [
+        # GA for every model, dated and -preview ones included (Microsoft's GA articles serve them).
         ("gpt-realtime", None, Dialect.GA),
         ("gpt-realtime-mini", "auto", Dialect.GA),
         ("gpt-realtime-mini-2025-12-15", None, Dialect.GA),
-        ("gpt-4o-realtime-preview", None, Dialect.PREVIEW),
-        ("gpt-4o-mini-realtime-preview", None, Dialect.PREVIEW),
+        ("gpt-realtime-2025-08-28", "", Dialect.GA),
+        ("gpt-4o-realtime-preview", None, Dialect.GA),
+        ("gpt-4o-realtime-preview-2024-12-17", None, Dialect.GA),
+        ("gpt-4o-mini-realtime-preview-2024-12-17", None, Dialect.GA),
         ("gpt-4o-realtime-preview", "ga", Dialect.GA),
+        # preview only on request
         ("gpt-realtime", "preview", Dialect.PREVIEW),
+        ("gpt-4o-realtime-preview-2024-12-17", "PREVIEW", Dialect.PREVIEW),
+        ("gpt-realtime", Dialect.PREVIEW, Dialect.PREVIEW),
         (None, None, Dialect.GA),
     ],
 )
-def test_choose_dialect(model, override, dialect):
-    assert choose_dialect(model, override) is dialect
+def test_choose_dialect(model, requested, dialect):
+    assert choose_dialect(model, requested) is dialect
+
+
+def test_preview_carries_a_deprecation_warning_and_ga_none():
+    assert "deprecated since 2026-04-30" in (dialect_warning(Dialect.PREVIEW) or "")
+    assert dialect_warning(Dialect.GA) is None
 
 
 def test_choose_dialect_rejects_unknown_override():
     with pytest.raises(UsageError, match="unknown dialect"):
         choose_dialect("gpt-realtime", "beta2")
+
+
+@pytest.mark.parametrize(
+    ("deployment", "dialect", "query"),
+    [
+        ("gpt-realtime", Dialect.GA, "model=gpt-realtime"),
+        (
+            "gpt-4o-realtime-preview-2024-12-17",
+            Dialect.GA,
+            "model=gpt-4o-realtime-preview-2024-12-17",
+        ),
+        ("my dep", Dialect.GA, "model=my%20dep"),
+        ("a&b=c", Dialect.GA, "model=a%26b%3Dc"),
+        ("voice/bot#1", Dialect.GA, "model=voice%2Fbot%231"),
+        ("é-bot", Dialect.GA, "model=%C3%A9-bot"),
+        ("a+b?", Dialect.PREVIEW, "api-version=2025-04-01-preview&deployment=a%2Bb%3F"),
+    ],
+)
+def test_realtime_url_quotes_the_deployment(deployment, dialect, query):
+    url = realtime_url("https://aoai-x.openai.azure.com/", deployment, dialect)
+    assert url.split("?", 1)[1] == query
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://127.0.0.1:99999/",
+        "https://127.0.0.1:-1/",
+        "ftp://x/",
+        "https:///",
+        "https://x/?a=1",
+    ],
+)
+def test_realtime_url_refuses_bad_endpoints(endpoint):
+    with pytest.raises(UsageError):
+        realtime_url(endpoint, "d", Dialect.GA)
 
 
 def test_ga_url_has_model_and_never_api_version():

@@ -16,7 +16,8 @@ import requests
 from click.testing import CliRunner
 
 from provision.cli import cli as provision_cli
-from smoke.cli import main as smoke_cli
+from provision.smoke_entry import LazyEnvironments
+from smoke.cli import make_cli
 from smoke.readiness import DATA_PLANE_ROLE
 
 REPO = Path(__file__).resolve().parents[2]
@@ -53,8 +54,9 @@ def env_dir(tmp_path, monkeypatch, emulator) -> Path:
 
 
 def smoke(env_dir: Path, *args: str, wait: float = 0):
+    """The installed ``smoke`` command (provision's environments plugged in)."""
     return CliRunner().invoke(
-        smoke_cli,
+        make_cli(environments=LazyEnvironments()),
         ["run", "--env", "local", "--env-dir", str(env_dir), "--wait-ready", str(wait), *args],
         catch_exceptions=False,
     )
@@ -229,7 +231,7 @@ def test_key_auth_on_an_account_without_local_auth_fails_clearly(env_dir, emulat
     key = "0123456789abcdef0123456789abcdef"
     out = tmp_path / "out"
     result = CliRunner(env={"SMOKE_TEST_KEY": key}).invoke(
-        smoke_cli,
+        make_cli(environments=LazyEnvironments()),
         [
             "run",
             "--env",

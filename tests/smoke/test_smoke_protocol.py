@@ -17,6 +17,25 @@ from smoke.realtime.events import (
 from smoke.realtime.protocol import Mark, ProtocolError, RealtimeProtocol, State
 
 CREATED = json.dumps({"type": "session.created", "event_id": "e1", "session": {"id": "sess_1"}})
+RESPONSE_CREATED = {
+    "type": "response.created",
+    "event_id": "e3",
+    "response": {"id": "r", "status": "in_progress"},
+}
+RESPONSE_DONE = {
+    "type": "response.done",
+    "event_id": "e9",
+    "response": {"id": "r", "status": "completed"},
+}
+AUDIO_DELTA = {
+    "type": "response.output_audio.delta",
+    "event_id": "e4",
+    "response_id": "r",
+    "item_id": "i",
+    "output_index": 0,
+    "content_index": 0,
+    "delta": "AAAA",
+}
 
 
 def feed(protocol: RealtimeProtocol, *frames: dict | str) -> list:
@@ -88,7 +107,7 @@ def test_first_event_must_be_session_created():
 
 def test_beta_names_are_mapped_to_ga_and_the_wire_name_is_kept():
     p = RealtimeProtocol(Dialect.PREVIEW)
-    feed(p, CREATED)
+    feed(p, CREATED, RESPONSE_CREATED)
     (event,) = feed(
         p,
         {
@@ -152,3 +171,59 @@ def test_connection_lost_fails_the_session():
     }
     feed(p, {"type": "session.updated", "event_id": "late", "session": {}})
     assert p.state is State.FAILED
+
+
+def _errors(events: list) -> list[ProtocolError]:
+    return [e for e in events if isinstance(e, ProtocolError)]
+
+
+@pytest.mark.parametrize(
+    ("frames", "message"),
+    [
+        ([RESPONSE_DONE], "response.done for response r before its response.created"),
+        ([AUDIO_DELTA], "response.output_audio.delta for response r before its response.created"),
+        (
+            [{"type": "input_audio_buffer.speech_stopped", "audio_end_ms": 9, "item_id": "i"}],
+            "speech_stopped before speech_started",
+        ),
+    ],
+)
+def test_events_out_of_order_are_flagged(frames, message):
+    p = RealtimeProtocol(Dialect.GA)
+    errors = _errors(feed(p, CREATED, *frames))
+    assert [e.kind for e in errors] == ["out_of_order"]
+    assert message in errors[0].message
+
+
+def test_events_in_order_are_not_flagged():
+    p = RealtimeProtocol(Dialect.GA)
+    assert _errors(feed(p, CREATED, RESPONSE_CREATED, AUDIO_DELTA, RESPONSE_DONE)) == []
+
+
+def test_a_frame_over_the_cap_is_refused_unparsed():
+    p = RealtimeProtocol(Dialect.GA)
+    feed(p, CREATED)
+    huge = json.dumps({"type": "response.output_audio.delta", "delta": "A" * (12 * 1024 * 1024)})
+    (error,) = feed(p, huge)
+    assert isinstance(error, ProtocolError) and error.kind == "frame_too_large"
+    assert "exceeds the 2097152-byte cap" in error.message
+    assert len(error.excerpt) <= 200
+
+
+def test_the_cap_counts_bytes_not_characters():
+    p = RealtimeProtocol(Dialect.GA, max_frame_bytes=1000)
+    frame = json.dumps({"type": "x", "note": "é" * 600})  # ~ 600 chars, ~1200 bytes
+    (error,) = feed(p, frame)
+    assert error.kind == "frame_too_large"
+
+
+def test_out_of_band_audio_is_logged_for_the_checks():
+    from smoke.checks import output_audio
+
+    p = RealtimeProtocol(Dialect.GA)
+    feed(p, CREATED, RESPONSE_CREATED)
+    p.receive_audio(b"\x01\x00" * 10, 24000, at=1.0)
+    p.receive_audio(b"\x02\x00" * 10, 24000, at=1.1)
+    feed(p, RESPONSE_DONE)
+    audio, problems = output_audio(p.log)
+    assert audio == b"\x01\x00" * 10 + b"\x02\x00" * 10 and problems == []

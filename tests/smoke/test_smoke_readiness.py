@@ -115,7 +115,7 @@ async def test_transport_errors_propagate_at_once():
 def test_explanations_name_the_role_and_the_deployment():
     assert DATA_PLANE_ROLE in explain_handshake(HandshakeError(403, "x"), "entra", "d")
     assert DATA_PLANE_ROLE in explain_handshake(HandshakeError(401), "entra", "d")
-    assert "API key was rejected" in explain_handshake(HandshakeError(401), "key", "d")
+    assert "API key was refused" in explain_handshake(HandshakeError(401), "key", "d")
     assert "deployment 'gpt-x' not found" in explain_handshake(
         HandshakeError(404), "entra", "gpt-x"
     )

@@ -48,8 +48,9 @@ async def report(tone_prompt):
         ]
         options = SmokeOptions(
             prompts=(tone_prompt,),
-            scenario=ScenarioOptions(settings=SessionSettings(), pace=0, timeout_s=5),
+            scenario=ScenarioOptions(settings=SessionSettings(), pace="realtime", timeout_s=5),
             readiness=ReadinessPolicy(budget_s=0),
+            timeout_s=10,
         )
         return await run_smoke(targets, options)
 
@@ -83,9 +84,16 @@ def test_json_report(report):
         "connect_s",
         "session_created_s",
         "first_audio_s",
+        "first_audio_from",
         "total_s",
         "audio_s",
+        "secret_minted_s",
+        "sdp_exchanged_s",
     }
+    assert good["metrics"]["first_audio_from"] == "end_of_speech"
+    assert good["transport"] == "websocket"
+    assert all(s["transport"] == "websocket" for s in good["scenarios"])
+    assert body["format_version"] == 1 and body["exit_code"] == 1
     failing = [c for s in bad["scenarios"] for c in s["checks"] if not c["passed"]]
     assert {c["name"] for c in failing} == {"response.done"}
     assert SECRET not in json.dumps(body)
@@ -95,22 +103,27 @@ def test_junit_xml(report):
     root = ET.fromstring(to_junit(report))
     assert root.tag == "testsuites" and root.get("failures") == "2"
     suites = root.findall("testsuite")
-    assert [s.get("name") for s in suites] == ["smoke.good", "smoke.bad"]
+    assert [s.get("name") for s in suites] == ["smoke.good.websocket", "smoke.bad.websocket"]
     failures = suites[1].findall("testcase/failure")
     assert len(failures) == 2 and "internal_error" in failures[0].get("message")
-    assert suites[1].find("testcase").get("classname") == "smoke.bad.audio"
+    assert suites[1].find("testcase").get("classname") == "smoke.bad.websocket.audio"
+    props = {p.get("name"): p.get("value") for p in suites[0].iter("property")}
+    assert props["transport"] == "websocket"
     assert SECRET not in to_junit(report)
 
 
 def test_step_summary_and_console(report):
     summary = step_summary(report)
     assert summary.startswith("### Realtime smoke FAILED")
-    assert "| good | ga | key | ✅ |" in summary and "| bad | preview | key | ❌ |" in summary
+    assert "| good | websocket | ga | key | ✅ |" in summary
+    assert "| bad | websocket | preview | key | ❌ |" in summary
+    assert "deprecated since 2026-04-30" in summary  # the bad target speaks preview
     stream = io.StringIO()
     render_console(report, stream)
     text = stream.getvalue()
     assert "1/2 deployment(s) passed" in text
-    assert "bad audio/response.done" in text and SECRET not in text
+    assert "bad [websocket] audio/response.done" in text and SECRET not in text
+    assert "end of speech (real-time pacing) → first audio" in text
 
 
 def test_artifacts_hold_audio_and_redacted_events(report, tmp_path):
@@ -134,3 +147,29 @@ def test_artifacts_hold_audio_and_redacted_events(report, tmp_path):
     everything = "".join(p.read_text() for p in tmp_path.rglob("*.json*"))
     assert SECRET not in everything
     assert json.loads((tmp_path / "report.json").read_text())["summary"]["failed"] == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("expected", "x"),  # a one-character "key" never rewrites unrelated words
+        ("expected value", "pecte"),
+        ("a short key abc", "abc"),
+    ],
+)
+def test_redaction_ignores_secrets_too_short_to_be_real(text, secret):
+    assert redact({"message": text}, [secret]) == {"message": text}
+
+
+def test_redaction_touches_only_the_secret_and_its_cut_off_copies():
+    secret = "0123456789abcdef0123456789abcdef"
+    text = f"before {secret} middle {secret[:12]}… after expected"
+    out = redact({"m": text}, [secret])["m"]
+    assert out == f"before {REDACTED} middle {REDACTED}… after expected"
+
+
+def test_keys_too_short_to_be_real_are_refused():
+    from smoke.errors import UsageError
+
+    with pytest.raises(UsageError, match="too short to be a real key"):
+        KeyCredential("e", "$AZURE_OPENAI_API_KEY")

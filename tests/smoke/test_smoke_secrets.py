@@ -84,7 +84,7 @@ def test_key_quoted_back_in_a_refused_handshake_never_reaches_an_output(
 ):
     with server_thread(Script(reject_status=401, echo_secret=True)) as server:
         result, texts = run_cli(server, tmp_path, monkeypatch)
-    assert result.exit_code == 1
+    assert result.exit_code == 5  # a refused key is an authentication failure
     (scenario,) = json.loads(result.stdout)["deployments"][0]["scenarios"]
     assert "invalid key [REDACTED]" in scenario["checks"][0]["observed"]
     assert_absent(KEY, texts)
