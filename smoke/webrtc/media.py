@@ -21,6 +21,7 @@ from aiortc import MediaStreamTrack
 
 REPLY_RATE = 24000
 FRAME_MS = 20
+_ALIGN_FRAMES = 3  # 60 ms
 
 
 class PromptMicrophone(MediaStreamTrack):
@@ -36,12 +37,17 @@ class PromptMicrophone(MediaStreamTrack):
         self._offset = 0
         self._sent = 0
         self._start: float | None = None
+        self._begin = 0
         self._on_progress: Callable[[float], None] = lambda _s: None
         self.finished = asyncio.Event()
 
     def speak(self, pcm: bytes, on_progress: Callable[[float], None]) -> None:
         """Start speaking ``pcm`` now; ``on_progress(seconds_sent)`` after every frame of it."""
         self._pcm, self._offset, self._on_progress = pcm, 0, on_progress
+        # Start on a 60 ms boundary of the stream (a multiple of the 20 ms frames and of the
+        # 30 ms frames voice activity detectors use): the same prompt then lands the same way
+        # in the server's audio every run, instead of at a phase set by network timing.
+        self._begin = -(-self._sent // _ALIGN_FRAMES) * _ALIGN_FRAMES
         self.finished.clear()
 
     async def recv(self) -> Any:
@@ -51,7 +57,8 @@ class PromptMicrophone(MediaStreamTrack):
         if delay > 0:
             await asyncio.sleep(delay)  # a microphone delivers audio in real time
         size = self._samples * 2
-        chunk = self._pcm[self._offset : self._offset + size]
+        speaking = self._sent >= self._begin
+        chunk = self._pcm[self._offset : self._offset + size] if speaking else b""
         if chunk:
             self._offset += len(chunk)
             self._on_progress(self._offset / 2 / self.rate)
