@@ -11,6 +11,7 @@ code and message. Resources keep a copy of their latest operation (``op``) to de
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -169,6 +170,22 @@ async def get_operation_status(ctx: RequestContext) -> web.Response:
     return json_response(body)
 
 
+ResultRenderer = Callable[[RequestContext, str], "dict[str, Any] | None"]
+RESULT_RENDERERS: dict[str, ResultRenderer] = {}
+"""Resource type -> the resource's JSON by id: what a finished ``Location`` answers for a write
+whose spec says ``final-state-via: location`` (providers register theirs; arm imports none)."""
+
+
+def register_result(resource_type: str, render: ResultRenderer) -> None:
+    """Let finished operations on ``resource_type`` answer their ``Location`` with the resource."""
+    RESULT_RENDERERS[resource_type.lower()] = render
+
+
+def write_headers(ctx: RequestContext, op: dict[str, Any]) -> dict[str, str]:
+    """Both polling headers, for writes whose final state is read through ``Location``."""
+    return {**async_headers(ctx, op), **location_headers(ctx, op)}
+
+
 async def get_operation_result(ctx: RequestContext) -> web.Response:
     """``GET .../operationResults/{id}``: 202 while running, then the outcome."""
     record = _record(ctx)
@@ -178,8 +195,12 @@ async def get_operation_result(ctx: RequestContext) -> web.Response:
     if state == "Failed":
         error = record["error"]
         raise ServiceError(record.get("errorStatus", 500), error["code"], error["message"])
-    # Only deletions and purges hand out Location URLs: done means "200, no body".
-    return empty_response(200)
+    render = RESULT_RENDERERS.get(str(record.get("resourceType", "")).lower())
+    if record["kind"] not in ("delete", "purge") and render is not None:
+        body = render(ctx, record["resourceId"])
+        if body is not None:  # a finished write: its final state is the resource
+            return json_response(body)
+    return empty_response(200)  # a finished deletion: "200, no body"
 
 
 _S = r"/subscriptions/(?P<sub>[^/]+)"

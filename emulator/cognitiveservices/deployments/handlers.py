@@ -69,7 +69,8 @@ async def put_deployment(ctx: RequestContext) -> web.Response:
 
 
 async def patch_deployment(ctx: RequestContext) -> web.Response:
-    """``PATCH $D`` ``{tags, sku}``: an LRO (200 + Azure-AsyncOperation)."""
+    """``PATCH $D`` ``{tags, sku}``: 202 + ``Location`` (the spec's ``final-state-via: location``:
+    the finished ``Location`` answers the deployment) and ``Azure-AsyncOperation``."""
     body = coerce(await ctx.json_object(), DEPLOYMENT_FIELDS)
     with ctx.store.transaction():
         account = _account(ctx, "write")
@@ -77,7 +78,15 @@ async def patch_deployment(ctx: RequestContext) -> web.Response:
         if doc is None:
             raise _not_found(ctx, account)
         doc = rules.patch_deployment(ctx, account, doc, body)
-    return json_response(_initial(doc), 200, lro.async_headers(ctx, doc["op"]))
+    return json_response(_initial(doc), 202, lro.write_headers(ctx, doc["op"]))
+
+
+def _final_state(ctx: RequestContext, resource_id: str) -> dict[str, Any] | None:
+    doc = ctx.store.get(dm.KIND, resource_id)
+    return None if doc is None else dm.to_json(doc, rc.now())
+
+
+lro.register_result("deployment", _final_state)  # the resource_type rules.py records
 
 
 async def get_deployment_handler(ctx: RequestContext) -> web.Response:

@@ -184,3 +184,54 @@ def test_invalid_subdomain_is_custom_domain_invalid(rmc, cs) -> None:
         cs.accounts.begin_create("rg1", "good-name", account).result()
     assert caught.value.error.code == "CustomDomainInvalid"
     assert caught.value.error.message == "Sub domain name 'ai_foundry-resource' is not valid."
+
+
+# -- long-running operation headers, as the spec's lro options imply ------------------------------
+def _deployment_path(sub: str) -> str:
+    return f"/subscriptions/{sub}/resourceGroups/rg1/providers/{NS}/accounts/acct1/deployments/d1"
+
+
+def test_deployment_writes_follow_final_state_via(make_account, raw, sub) -> None:
+    make_account()
+    body = {
+        "sku": {"name": "GlobalStandard", "capacity": 1},
+        "properties": {
+            "model": {"format": "OpenAI", "name": "gpt-realtime", "version": "2025-08-28"}
+        },
+    }
+    created = raw("PUT", _deployment_path(sub), body, api_version="2025-06-01")
+    # create_or_update: final-state-via azure-async-operation
+    assert created.status == 201 and "azure-asyncoperation" in created.headers
+    updated = raw("PATCH", _deployment_path(sub), {"tags": {"a": "b"}}, api_version="2025-06-01")
+    # update: final-state-via location -> Location is given and, once done, answers the resource
+    assert updated.status == 202 and "location" in updated.headers
+    location = updated.headers["location"].split("://", 1)[1].split("/", 1)[1]
+    final = raw("GET", "/" + location, api_version=None)
+    assert final.status == 200 and final.body["name"] == "d1" and final.body["tags"] == {"a": "b"}
+    deleted = raw("DELETE", _deployment_path(sub), api_version="2025-06-01")
+    assert deleted.status == 202 and "location" in deleted.headers
+    gone = raw(
+        "GET",
+        "/" + deleted.headers["location"].split("://", 1)[1].split("/", 1)[1],
+        api_version=None,
+    )
+    assert gone.status == 200 and gone.body is None
+
+
+def test_account_create_and_delete_headers(rmc, raw, sub) -> None:
+    rmc.resource_groups.create_or_update("rg1", {"location": "eastus2"})
+    path = f"/subscriptions/{sub}/resourceGroups/rg1/providers/{NS}/accounts/lro1"
+    body = {
+        "kind": "OpenAI",
+        "sku": {"name": "S0"},
+        "location": "eastus2",
+        "properties": {"customSubDomainName": "lro1"},
+    }
+    created = raw("PUT", path, body, api_version="2025-06-01")
+    # Accounts_Create: no lro options (final GET of the resource URL); Azure answers 201 +
+    # Azure-AsyncOperation with provisioningState Creating
+    assert created.status == 201 and "azure-asyncoperation" in created.headers
+    assert created.body["properties"]["provisioningState"] == "Creating"
+    deleted = raw("DELETE", path, api_version="2025-06-01")
+    # Accounts_Delete: 202 + Location (default final state for DELETE)
+    assert deleted.status == 202 and "location" in deleted.headers and deleted.body is None
