@@ -10,7 +10,7 @@ import ssl
 import aiohttp
 import pytest
 from openai import AsyncOpenAI, DefaultAsyncHttpxClient
-from rt_env import Account, admin
+from rt_env import TOKEN_AUDIENCE, Account, admin
 from rtc_client import apost, offer
 
 from emulator import Emulator
@@ -162,7 +162,7 @@ async def test_throttling_applies_to_calls(account: Account, rtc_emulator: Emula
 
 
 async def test_an_ephemeral_key_opens_the_ga_websocket_with_its_session(
-    account: Account, rtc_emulator: Emulator
+    account: Account, other_account: Account, rtc_emulator: Emulator
 ) -> None:
     ek = await mint(account, rtc_emulator, instructions="Only say yes.")
     context = ssl.create_default_context(cafile=str(rtc_emulator.ca_path))
@@ -185,3 +185,32 @@ async def test_an_ephemeral_key_opens_the_ga_websocket_with_its_session(
         with pytest.raises(aiohttp.WSServerHandshakeError) as on_preview:
             await http.ws_connect(preview, headers=headers, ssl=context)
         assert on_preview.value.status == 401
+
+        foreign = f"{other_account.ws_base()}/openai/v1/realtime?model=gpt-realtime"
+        with pytest.raises(aiohttp.WSServerHandshakeError) as on_other:
+            await http.ws_connect(foreign, headers=headers, ssl=context)
+        assert on_other.value.status == 401
+
+
+async def test_the_form_with_an_entra_token_needs_the_data_action(
+    account: Account, rtc_emulator: Emulator
+) -> None:
+    rtc_emulator.add_principal("rtc-form-norole")
+    token = rtc_emulator.mint_token("rtc-form-norole", TOKEN_AUDIENCE)
+    caller, sdp = await offer()
+    await caller.pc.close()
+    boundary = "smoke-boundary"
+    session = json.dumps({"type": "realtime", "model": "gpt-realtime"})
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="sdp"\r\n'
+        f"Content-Type: application/sdp\r\n\r\n{sdp}\r\n"
+        f'--{boundary}\r\nContent-Disposition: form-data; name="session"\r\n'
+        f"Content-Type: application/json\r\n\r\n{session}\r\n--{boundary}--\r\n"
+    ).encode()
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+    }
+    denied = await apost(calls_url(account), body, headers, rtc_emulator.ca_path)
+    assert (denied.status, denied.json()["error"]["code"]) == (401, "PermissionDenied")
+    assert "/openai/v1/realtime/calls" in denied.json()["error"]["message"]
