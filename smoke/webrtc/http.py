@@ -18,6 +18,8 @@ import aiohttp
 
 from smoke.errors import HandshakeError, SmokeTimeout, TransportError, UsageError
 
+__all__ = ["ClientSecret", "mint_client_secret", "post_offer", "ssl_context", "v1_url"]
+
 _DETAIL_CHARS = 300
 
 

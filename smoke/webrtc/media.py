@@ -19,6 +19,8 @@ import numpy as np
 import soxr
 from aiortc import MediaStreamTrack
 
+__all__ = ["FRAME_MS", "REPLY_RATE", "PromptMicrophone", "ReplyAudio", "use_loopback_candidates"]
+
 REPLY_RATE = 24000
 FRAME_MS = 20
 _ALIGN_FRAMES = 3  # 60 ms
