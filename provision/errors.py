@@ -207,6 +207,19 @@ class ApplyError(ProvisionError):
         self.pending = pending
         super().__init__(
             f"{change.describe()} failed: {cause} "
-            f"({len(applied)} change(s) applied, {len(pending)} not attempted; "
-            "re-run `provision up` to converge)"
+            f"({len(applied)} change(s) applied, {len(pending)} not attempted; {self.advice})"
         )
+
+    @property
+    def advice(self) -> str:
+        """What to do next, only when it can work: a value the service refused (400) will be
+        refused again, so re-running is advised only for the other failures."""
+        cause = self.cause
+        if isinstance(cause, AzureApiError) and cause.status == 400 and cause.code not in (
+            "PrincipalNotFound",
+        ):
+            return (
+                "the service refused a value: fix it in the environment file (or the quota) "
+                "first; re-running as is fails the same way"
+            )
+        return "re-run `provision up` to converge"

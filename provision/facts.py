@@ -21,6 +21,7 @@ from provision.model import (
     CatalogModel,
     DesiredState,
     DomainAvailability,
+    ResourceSku,
     Usage,
 )
 
@@ -61,6 +62,9 @@ def gather(backend: Backend, desired: DesiredState, *, for_down: bool = False) -
     )
 
 
+BUILTIN_RAI_POLICIES = frozenset({"Microsoft.Default", "Microsoft.DefaultV2", "Microsoft.Nil"})
+
+
 @dataclass(frozen=True)
 class Discovery:
     """Facts pre-flight needs; each is None when the plan did not need it."""
@@ -68,6 +72,8 @@ class Discovery:
     usages: tuple[Usage, ...] | None = None
     models: tuple[CatalogModel, ...] | None = None
     domain: DomainAvailability | None = None
+    account_skus: tuple[ResourceSku, ...] | None = None
+    rai_policies: tuple[str, ...] | None = None  # the account's custom policies
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -86,12 +92,34 @@ def needs(plan: Plan) -> tuple[bool, bool]:
     return deployments, creates and not purges
 
 
+def writes_account(plan: Plan) -> bool:
+    """True when the plan creates, replaces or rewrites the account (its SKU/kind matter)."""
+    return any(
+        isinstance(c, (Create, Replace)) or (isinstance(c, Update) and not c.wait_only)
+        for c in plan.changes
+        if c.ref.kind == "account"
+    )
+
+
+def custom_rai_policies(plan: Plan) -> set[str]:
+    """RAI policies named by written deployments that are not built in."""
+    names = set()
+    for c in plan.changes:
+        spec = getattr(c, "spec", None)
+        if c.ref.kind == "deployment" and c.writes and spec is not None and spec.rai_policy:
+            names.add(spec.rai_policy)
+    return names - BUILTIN_RAI_POLICIES
+
+
 def gather_discovery(backend: Backend, desired: DesiredState, plan: Plan) -> Discovery:
-    """Read usages and the model catalog (if deployments change) and subdomain availability
-    (if the account is created), concurrently."""
+    """Read, concurrently and only what the plan needs: usages and the model catalog (if
+    deployments change), subdomain availability (if the account is created), the account
+    SKU list (if the account is written) and the account's RAI policies (if a deployment
+    names a custom one)."""
     check_deployments, check_domain = needs(plan)
-    loc, acct = desired.account.location, desired.account
-    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="discovery") as pool:
+    loc, acct, rg = desired.account.location, desired.account, desired.resource_group.name
+    rai = bool(custom_rai_policies(plan))
+    with ThreadPoolExecutor(max_workers=5, thread_name_prefix="discovery") as pool:
         f_use = pool.submit(backend.list_usages, loc) if check_deployments else None
         f_cat = pool.submit(backend.list_models, loc) if check_deployments else None
         f_dom = (
@@ -99,10 +127,14 @@ def gather_discovery(backend: Backend, desired: DesiredState, plan: Plan) -> Dis
             if check_domain
             else None
         )
+        f_sku = pool.submit(backend.list_resource_skus) if writes_account(plan) else None
+        f_rai = pool.submit(_or_empty, backend.list_rai_policies, rg, acct.name) if rai else None
         return Discovery(
             usages=tuple(f_use.result()) if f_use else None,
             models=tuple(f_cat.result()) if f_cat else None,
             domain=f_dom.result() if f_dom else None,
+            account_skus=tuple(f_sku.result()) if f_sku else None,
+            rai_policies=tuple(f_rai.result()) if f_rai else None,
         )
 
 

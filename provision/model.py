@@ -253,6 +253,26 @@ class CatalogModel:
 
 
 @dataclass(frozen=True)
+class ResourceSku:
+    """One entry of ``Microsoft.CognitiveServices/skus``: an account SKU offered for a kind.
+
+    ``restricted`` lists locations where the subscription may not use it.
+    """
+
+    resource_type: str
+    name: str
+    kind: str
+    locations: tuple[str, ...] = ()
+    restricted: tuple[str, ...] = ()
+
+    def offered_in(self, location: str) -> bool:
+        here = location.lower()
+        return here in (loc.lower() for loc in self.locations) and here not in (
+            loc.lower() for loc in self.restricted
+        )
+
+
+@dataclass(frozen=True)
 class DomainAvailability:
     subdomain: str
     available: bool

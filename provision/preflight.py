@@ -1,8 +1,10 @@
 """Pure pre-flight checks over facts, run before any write.
 
-Each failure says what is wrong, why, and how to fix it: quota (usages vs the capacity the plan
-adds), model/version/SKU/capacity in the region's catalog for the account kind, and subdomain
-availability. (Soft-deleted collisions are decided by the planner from the policy.)
+Each failure says what is wrong, why, and how to fix it: the account SKU and kind in the region
+(the subscription's SKU list), quota (usages vs the capacity the plan adds), model/version/SKU/
+capacity in the region's catalog for the account kind, RAI policies that exist, and subdomain
+availability. (Soft-deleted collisions are decided by the planner from the policy; values that
+are wrong anywhere, such as name lengths or tag limits, by ``provision.config``.)
 """
 
 from __future__ import annotations
@@ -11,8 +13,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from provision.changes import Create, Delete, Plan, Replace, Update
-from provision.facts import Discovery
-from provision.model import CatalogModel, CatalogSku, DeploymentSpec, DeploymentState, DesiredState
+from provision.facts import BUILTIN_RAI_POLICIES, Discovery
+from provision.model import (
+    CatalogModel,
+    CatalogSku,
+    DeploymentSpec,
+    DeploymentState,
+    DesiredState,
+    ResourceSku,
+)
 
 
 @dataclass(frozen=True)
@@ -34,12 +43,60 @@ class PreflightFailure:
 def check(desired: DesiredState, plan: Plan, facts: Discovery) -> list[PreflightFailure]:
     """Every pre-flight failure for applying ``plan`` (empty when it is safe to go)."""
     failures: list[PreflightFailure] = []
+    if facts.account_skus is not None:
+        failures += _account_sku(desired, facts.account_skus)
+    if facts.rai_policies is not None:
+        failures += _rai(plan, facts.rai_policies)
     if facts.models is not None:
         failures += _catalog(desired, plan, facts.models)
     if facts.usages is not None and facts.models is not None:
         failures += _quota(desired, plan, facts)
     if facts.domain is not None and not facts.domain.available:
         failures.append(_domain(desired, facts))
+    return failures
+
+
+def _account_sku(desired: DesiredState, skus: tuple[ResourceSku, ...]) -> list[PreflightFailure]:
+    acct = desired.account
+    accounts = [s for s in skus if s.resource_type.lower() == "accounts"]
+    if not accounts:
+        return []  # the list says nothing about accounts: no basis to refuse
+    kind_here = [s for s in accounts if s.kind.lower() == acct.kind.lower()]
+    if any(s.name.lower() == acct.sku.lower() and s.offered_in(acct.location) for s in kind_here):
+        return []
+    what = f"account {acct.name} (kind {acct.kind}, sku {acct.sku})"
+    offered = sorted({s.name for s in kind_here if s.offered_in(acct.location)})
+    if offered:
+        why = f"SKU {acct.sku} is not offered for kind {acct.kind} in {acct.location}"
+        return [
+            PreflightFailure(
+                "account", what, why, f"set account.sku to one of: {', '.join(offered)}"
+            )
+        ]
+    regions = sorted(
+        {loc for s in kind_here if s.name.lower() == acct.sku.lower() for loc in s.locations}
+    )
+    why = f"kind {acct.kind} is not offered in {acct.location}"
+    fix = f"choose a region that offers it: {_short(regions)}" if regions else "choose another kind"
+    return [PreflightFailure("account", what, why, fix)]
+
+
+def _rai(plan: Plan, existing: tuple[str, ...]) -> list[PreflightFailure]:
+    known = {name.lower() for name in existing}
+    failures = []
+    for spec, _ in _written_deployments(plan):
+        name = spec.rai_policy
+        if name is None or name in BUILTIN_RAI_POLICIES or name.lower() in known:
+            continue
+        failures.append(
+            PreflightFailure(
+                "rai_policy",
+                f"deployment {spec.name} (rai_policy {name})",
+                f"the account has no RAI policy named {name}",
+                "create the policy on the account first, or use one of: "
+                + ", ".join(sorted(BUILTIN_RAI_POLICIES)),
+            )
+        )
     return failures
 
 

@@ -55,6 +55,7 @@ from provision.model import (
     DomainAvailability,
     Principal,
     ResourceGroupState,
+    ResourceSku,
     RoleAssignmentState,
     Usage,
     role_guid,
@@ -372,6 +373,17 @@ class AzureBackend:
                 for m in self._cs.models.list(location)
                 if m.model is not None
             ]
+
+    def list_resource_skus(self) -> list[ResourceSku]:
+        with map_azure_errors("listing Cognitive Services SKUs"):
+            return [convert.resource_sku(s) for s in self._cs.resource_skus.list()]
+
+    def list_rai_policies(self, resource_group: str, account: str) -> list[str]:
+        try:
+            with map_azure_errors(f"listing RAI policies of {account}"):
+                return [p.name for p in self._cs.rai_policies.list(resource_group, account)]
+        except NotFoundError:
+            return []  # no such account yet, or an ARM without the list (the emulator)
 
     # -- role assignments --------------------------------------------------------------------
     def list_role_assignments(self, scope: str) -> list[RoleAssignmentState]:

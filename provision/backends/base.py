@@ -21,6 +21,7 @@ from provision.model import (
     DomainAvailability,
     Principal,
     ResourceGroupState,
+    ResourceSku,
     RoleAssignmentState,
     Usage,
 )
@@ -90,6 +91,12 @@ class Backend(Protocol):
     def list_usages(self, location: str) -> list[Usage]: ...
 
     def list_models(self, location: str) -> list[CatalogModel]: ...
+
+    def list_resource_skus(self) -> list[ResourceSku]:
+        """The subscription's ``Microsoft.CognitiveServices/skus`` (account SKUs per kind)."""
+
+    def list_rai_policies(self, resource_group: str, account: str) -> list[str]:
+        """Names of the RAI (content filter) policies of an account; [] when it has none."""
 
     # role assignments ----------------------------------------------------------------------
     def list_role_assignments(self, scope: str) -> list[RoleAssignmentState]:

@@ -18,6 +18,7 @@ from provision.model import (
     DeploymentState,
     Principal,
     ResourceGroupState,
+    ResourceSku,
 )
 
 
@@ -117,6 +118,20 @@ def catalog_model(m: Any) -> CatalogModel:
         deprecation_status=plain(deprecation.deprecation_status) if deprecation else None,
         replacement_name=replacement.target_model_name if replacement else None,
         replacement_version=replacement.target_model_version if replacement else None,
+    )
+
+
+def resource_sku(s: Any) -> ResourceSku:
+    restricted: list[str] = []
+    for r in s.restrictions or []:
+        if plain(r.type) == "Location":
+            restricted += list(r.values or [])
+    return ResourceSku(
+        resource_type=s.resource_type or "",
+        name=s.name or "",
+        kind=s.kind or "",
+        locations=tuple(s.locations or ()),
+        restricted=tuple(restricted),
     )
 
 

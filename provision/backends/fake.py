@@ -22,6 +22,7 @@ from provision.model import (
     DomainAvailability,
     Principal,
     ResourceGroupState,
+    ResourceSku,
     RoleAssignmentState,
     Usage,
     account_id,
@@ -49,6 +50,8 @@ class FakeBackend:
         self.foreign_ids: dict[str, list[str]] = defaultdict(list)
         self.usages: dict[str, list[Usage]] = {}
         self.models: dict[str, list[CatalogModel]] = {}
+        self.resource_skus: list[ResourceSku] | None = None  # None: every SKU offered everywhere
+        self.rai_policies: dict[tuple[str, str], list[str]] = defaultdict(list)
         self.taken_subdomains: set[str] = set()
         self.calls: list[tuple[str, tuple[Any, ...]]] = []
         self._faults: dict[str, deque[BaseException]] = defaultdict(deque)
@@ -205,6 +208,19 @@ class FakeBackend:
     def list_models(self, location: str) -> list[CatalogModel]:
         self._call("list_models", location)
         return list(self.models.get(location, []))
+
+    def list_resource_skus(self) -> list[ResourceSku]:
+        self._call("list_resource_skus")
+        if self.resource_skus is None:
+            locations = tuple(sorted({*self.models, *self.usages, "swedencentral", "eastus2"}))
+            return [
+                ResourceSku("accounts", "S0", kind, locations) for kind in ("OpenAI", "AIServices")
+            ]
+        return list(self.resource_skus)
+
+    def list_rai_policies(self, resource_group: str, account: str) -> list[str]:
+        self._call("list_rai_policies", resource_group, account)
+        return list(self.rai_policies[(resource_group.lower(), account.lower())])
 
     # -- role assignments --------------------------------------------------------------------
     def list_role_assignments(self, scope: str) -> list[RoleAssignmentState]:

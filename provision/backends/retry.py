@@ -31,6 +31,7 @@ from provision.model import (
     DomainAvailability,
     Principal,
     ResourceGroupState,
+    ResourceSku,
     RoleAssignmentState,
     Usage,
 )
@@ -281,6 +282,14 @@ class RetryingBackend:
 
     def list_models(self, location: str) -> list[CatalogModel]:
         return self._run("list_models", lambda: self.inner.list_models(location))
+
+    def list_resource_skus(self) -> list[ResourceSku]:
+        return self._run("list_resource_skus", self.inner.list_resource_skus)
+
+    def list_rai_policies(self, resource_group: str, account: str) -> list[str]:
+        return self._run(
+            "list_rai_policies", lambda: self.inner.list_rai_policies(resource_group, account)
+        )
 
     # role assignments ----------------------------------------------------------------------
     def list_role_assignments(self, scope: str) -> list[RoleAssignmentState]:

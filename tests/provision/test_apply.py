@@ -142,7 +142,8 @@ def test_non_retryable_error_stops_and_reports_partial(backend: FakeBackend) -> 
     assert err.change.ref.name == "gpt-realtime"
     assert [c.ref.kind for c in err.applied] == ["resource_group", "account"]
     assert len(err.pending) == 3  # 1 deployment + 2 role assignments never attempted
-    assert "re-run `provision up`" in str(err)
+    # A refused value (400) is refused again: no "re-run" advice that cannot help.
+    assert "re-run `provision up`" not in str(err) and "fix it in the environment file" in str(err)
     assert backend.count("put_role_assignment") == 0
 
 

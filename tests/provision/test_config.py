@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from prov_helpers import APP, BASE_ENV, ME, SUB, deep_merge, make_desired
 
-from provision.config import load_environment, parse_environment
+from provision.config import LoadedEnvironment, load_environment, parse_environment
 from provision.errors import ConfigError
 from provision.model import assignment_name, is_owned
 
@@ -220,3 +220,73 @@ def test_shipped_environments_validate(env: str) -> None:
         assert loaded.config.protection.prevent_destroy
     if env == "local":
         assert loaded.config.target == "emulator"
+
+
+def test_capacity_must_fit_a_32_bit_integer() -> None:
+    data = deep_merge(BASE_ENV, {})
+    data["deployments"][0]["capacity"] = 10**12
+    ((key, msg),) = _problems(data)
+    assert key == "deployments[0].capacity" and "2147483647" in msg
+
+
+def test_account_name_that_cannot_be_a_subdomain_needs_custom_subdomain() -> None:
+    data = deep_merge(BASE_ENV, {"account": {"name": "aoai_dev", "custom_subdomain": None}})
+    ((key, msg),) = _problems(data)
+    assert key == "account.name" and "account.custom_subdomain" in msg
+    ok = deep_merge(BASE_ENV, {"account": {"name": "aoai_dev", "custom_subdomain": "aoai-dev"}})
+    assert parse_environment(ok).account.subdomain == "aoai-dev"
+
+
+def test_account_name_and_subdomain_lengths() -> None:
+    long_name = deep_merge(BASE_ENV, {"account": {"name": "a" * 65}})
+    assert _problems(long_name)[0][0] == "account.name"
+    short_sub = deep_merge(BASE_ENV, {"account": {"custom_subdomain": "a"}})
+    assert _problems(short_sub)[0][0] == "account.custom_subdomain"
+    edge = deep_merge(BASE_ENV, {"account": {"custom_subdomain": "ab-"}})
+    assert _problems(edge)[0][0] == "account.custom_subdomain"
+
+
+def test_tag_limits_name_the_table() -> None:
+    many = deep_merge(BASE_ENV, {"tags": {f"t{i}": "x" for i in range(30)}})
+    many["account"]["tags"] = {f"a{i}": "x" for i in range(20)}
+    problems = dict(_problems(many))
+    assert "Azure allows 50 per resource" in problems["account.tags"]
+    bad_name = deep_merge(BASE_ENV, {"tags": {"a/b": "x"}})
+    assert _problems(bad_name) == [("tags.a/b", "tag names may not contain '/'")]
+    long_value = deep_merge(BASE_ENV, {"tags": {"k": "v" * 257}})
+    assert _problems(long_value) == [("tags.k", "tag values are at most 256 characters")]
+
+
+def test_the_readiness_marker_tag_is_reserved() -> None:
+    data = deep_merge(BASE_ENV, {"tags": {"realtime-toolkit-readiness": "x"}})
+    assert "reserved" in _problems(data)[0][1]
+
+
+def test_subscription_override_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from provision.config import with_subscription
+
+    azure = deep_merge(BASE_ENV, {"target": "azure", "role_assignments": []})
+    loaded = LoadedEnvironment(parse_environment(azure), tmp_path / "dev.toml")
+    flag, env_sub = "12345678-1234-1234-1234-123456789abc", "87654321-4321-4321-4321-cba987654321"
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", env_sub)
+    assert with_subscription(loaded, flag).config.subscription == flag
+    from_env = with_subscription(loaded)
+    assert from_env.config.subscription == env_sub
+    assert from_env.subscription_source == "AZURE_SUBSCRIPTION_ID"
+    monkeypatch.delenv("AZURE_SUBSCRIPTION_ID")
+    assert with_subscription(loaded).config.subscription == BASE_ENV["subscription"]
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "not-a-guid")
+    with pytest.raises(ConfigError) as info:
+        with_subscription(loaded)
+    assert info.value.problems[0][0] == "AZURE_SUBSCRIPTION_ID"
+
+
+def test_placeholder_subscription_warns(tmp_path: Path) -> None:
+    from provision.config import config_warnings
+
+    zero = "00000000-0000-0000-0000-000000000000"
+    azure = deep_merge(BASE_ENV, {"target": "azure", "subscription": zero, "role_assignments": []})
+    (warning,) = config_warnings(LoadedEnvironment(parse_environment(azure), tmp_path / "d.toml"))
+    assert "looks like a placeholder" in warning and "--subscription" in warning
+    real = deep_merge(BASE_ENV, {"target": "azure", "role_assignments": []})
+    assert config_warnings(LoadedEnvironment(parse_environment(real), tmp_path / "d.toml")) == []

@@ -282,3 +282,15 @@ def test_up_smoke_hook_runs_smoke_against_the_same_world(project: Project) -> No
     result = project.run("up", "--yes", "--smoke")
     assert result.exit_code == 0, result.output
     assert "1/1 deployment(s) passed" in result.output
+
+
+def test_account_sku_refused_by_preflight_before_any_write(project: Project) -> None:
+    project.write("local", **{'sku = "S0"': 'sku = "4d"'})
+    plan = project.run("plan")
+    assert plan.exit_code == 1
+    assert "SKU 4d is not offered for kind OpenAI in swedencentral" in plan.stderr
+    assert "set account.sku to one of: S0" in plan.stderr
+    up = project.run("up", "--yes")
+    assert up.exit_code == 1 and "re-run" not in up.stderr  # no advice that cannot help
+    assert [s for s in project.emu.stats()["requests"] if s["method"] in ("PUT", "DELETE")] == []
+    assert project.backend().get_resource_group(RG) is None

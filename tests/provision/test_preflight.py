@@ -1,4 +1,5 @@
-"""Pure pre-flight checks: quota, region/model/version/SKU, capacity, subdomain."""
+"""Pure pre-flight checks: account SKU/kind in the region, quota, region/model/version/SKU,
+capacity, RAI policies, subdomain."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from provision.model import (
     CatalogSku,
     DeploymentState,
     DomainAvailability,
+    ResourceSku,
     Usage,
     ownership_tags,
 )
@@ -37,10 +39,18 @@ ROOM = (
 )
 
 
-def _check(patch=None, actual=None, usages=ROOM, models=CATALOG, domain=None):
+SKUS = (
+    ResourceSku("accounts", "S0", "OpenAI", ("swedencentral", "eastus2")),
+    ResourceSku("accounts", "S0", "AIServices", ("eastus2",)),
+    ResourceSku("accounts", "F0", "OpenAI", ("swedencentral",), restricted=("swedencentral",)),
+)
+
+
+def _check(patch=None, actual=None, usages=ROOM, models=CATALOG, domain=None, **more):
     desired = make_desired(patch)
     plan = diff(desired, actual or ActualState())
-    return check(desired, plan, Discovery(usages=usages, models=models, domain=domain))
+    facts = Discovery(usages=usages, models=models, domain=domain, **more)
+    return check(desired, plan, facts)
 
 
 def test_all_good() -> None:
@@ -157,3 +167,50 @@ def test_subdomain_taken() -> None:
 def test_discovery_only_when_needed() -> None:
     desired = make_desired({"deployments": [], "role_assignments": []})
     assert needs(diff(desired, ActualState())) == (False, True)
+
+
+def test_account_sku_must_be_offered_for_the_kind_in_the_region() -> None:
+    assert _check(account_skus=SKUS) == []
+    (failure,) = _check({"account": {"sku": "4d"}}, account_skus=SKUS)
+    assert failure.check == "account"
+    assert failure.why == "SKU 4d is not offered for kind OpenAI in swedencentral"
+    assert failure.fix == "set account.sku to one of: S0"
+    (restricted,) = _check({"account": {"sku": "F0"}}, account_skus=SKUS)  # restricted here
+    assert "not offered" in restricted.why
+
+
+def test_account_kind_missing_from_the_region_names_regions_that_offer_it() -> None:
+    failures = _check({"account": {"kind": "AIServices"}}, account_skus=SKUS)
+    (failure,) = [f for f in failures if f.check == "account"]  # (the catalog has no AIServices)
+    assert failure.why == "kind AIServices is not offered in swedencentral"
+    assert failure.fix == "choose a region that offers it: eastus2"
+
+
+def test_rai_policy_must_exist_on_the_account() -> None:
+    deps = [
+        {
+            "name": "x",
+            "model": "gpt-realtime",
+            "version": "2025-08-28",
+            "capacity": 1,
+            "rai_policy": "Strict",
+        },
+        {
+            "name": "y",
+            "model": "gpt-realtime",
+            "version": "2025-08-28",
+            "capacity": 1,
+            "rai_policy": "Microsoft.DefaultV2",
+        },
+    ]
+    (failure,) = _check({"deployments": deps}, rai_policies=())
+    assert failure.check == "rai_policy" and "deployment x" in failure.what
+    assert "Microsoft.DefaultV2" in failure.fix
+    assert _check({"deployments": deps}, rai_policies=("strict",)) == []
+
+
+def test_rai_policies_are_read_only_for_custom_names() -> None:
+    from provision.facts import custom_rai_policies
+
+    desired = make_desired()
+    assert custom_rai_policies(diff(desired, ActualState())) == set()
