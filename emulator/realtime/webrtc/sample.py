@@ -5,14 +5,16 @@ mints an ephemeral key; the page opens an RTCPeerConnection with the microphone 
 channel, posts its SDP offer to ``…/openai/v1/realtime/calls?webrtcfilter=on`` with the key, and
 plays the reply. Open ``https://127.0.0.1:PORT/samples/webrtc/{account-subdomain}/{deployment}``.
 
-The backend route stands in for *your* server: it uses the account's key from the emulator's
-own state (never sent to the page). Like the rest of the emulator it listens on loopback only.
+The backend route stands in for *your* server: it authenticates with the account's key from the
+emulator's own state, or with the ``app`` principal's Entra token when key auth is disabled
+(neither is sent to the page). Like the rest of the emulator it listens on loopback only.
 """
 
 from __future__ import annotations
 
 import json
 from importlib import resources
+from typing import Any
 
 from aiohttp import web
 
@@ -24,6 +26,7 @@ from emulator.realtime.dialects import GA
 from emulator.realtime.webrtc import core, rest, secrets
 
 SAMPLE_SECONDS = 600
+SAMPLE_PRINCIPAL = "app"  # the seeded application identity (connection.json)
 
 
 async def page(ctx: RequestContext) -> web.StreamResponse:
@@ -53,7 +56,7 @@ async def token(ctx: RequestContext) -> web.StreamResponse:
         path_kind="ga",
         subdomain=subdomain,
         query={"model": deployment},
-        headers={"api-key": str(account.key1)},
+        headers=_backend_credential(ctx, account),
         method_path="POST " + rest.CLIENT_SECRETS_PATH,
     )
     target = handshake.resolve(request, directory)
@@ -69,3 +72,18 @@ async def token(ctx: RequestContext) -> web.StreamResponse:
     secret = secrets.ClientSecret(target, patch, created, created + SAMPLE_SECONDS)
     value = rest.secret_store(ctx).mint(secret)
     return web.json_response({"value": value, "expires_at": secret.expires_at})
+
+
+def _backend_credential(ctx: RequestContext, account: Any) -> dict[str, str]:
+    """What the sample's server authenticates with: the account key, or, when key auth is
+    off (as in ``environments/local.toml``), an Entra token of the emulator's ``app``
+    principal (which then needs its realtime role, as a real backend identity would)."""
+    if not getattr(account, "disable_local_auth", False):
+        return {"api-key": str(account.key1)}
+    from emulator.entra import principals
+
+    app = principals.by_name(ctx.store, SAMPLE_PRINCIPAL)
+    if app is None:
+        raise ServiceError(500, "InternalServerError", "The sample's app principal is missing.")
+    token, _ = ctx.services["tokens"].issue(app, handshake.TOKEN_AUDIENCES[0], ctx.base_url, 600)
+    return {"Authorization": f"Bearer {token}"}
