@@ -15,7 +15,7 @@ from azure.mgmt.authorization.models import RoleAssignmentCreateParameters
 
 from emulator import Emulator
 from emulator.arm import common as rc
-from emulator.authorization import handlers as authorization
+from emulator.authorization import storage as authorization
 from emulator.authorization import rbac, roles
 from emulator.cognitiveservices.accounts import models as am
 from emulator.entra import replication

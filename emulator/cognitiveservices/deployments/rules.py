@@ -12,7 +12,7 @@ from typing import Any
 
 from emulator.arm import common as rc
 from emulator.arm import lro
-from emulator.authorization import handlers as authorization
+from emulator.authorization import storage as authorization
 from emulator.cognitiveservices import catalog
 from emulator.cognitiveservices.accounts import models as am
 from emulator.cognitiveservices.deployments import models as dm
