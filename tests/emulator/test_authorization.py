@@ -15,8 +15,8 @@ from azure.mgmt.authorization.models import RoleAssignmentCreateParameters
 
 from emulator import Emulator
 from emulator.arm import common as rc
-from emulator.authorization import storage as authorization
 from emulator.authorization import rbac, roles
+from emulator.authorization import storage as authorization
 from emulator.cognitiveservices.accounts import models as am
 from emulator.entra import replication
 from emulator.sdk import credential as sdk_credential
