@@ -5,6 +5,7 @@ the session."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import ssl
 
@@ -15,7 +16,7 @@ from rtc_client import PROMPT, WavMicrophone, answer, apost, offer, rms
 
 from emulator import Emulator
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 
 async def mint(account: Account, emu: Emulator, model: str = "gpt-realtime") -> str:
@@ -190,5 +191,28 @@ async def test_talking_over_the_reply_clears_the_output_audio_buffer(
         assert types.index("output_audio_buffer.cleared") > types.index(
             "input_audio_buffer.speech_started", types.index("output_audio_buffer.started")
         )
+    finally:
+        await caller.pc.close()
+
+
+async def test_the_session_limit_ends_the_call(account: Account, rtc_emulator: Emulator) -> None:
+    rtc_emulator.config.realtime_session_seconds = 1
+    try:
+        ek = await mint(account, rtc_emulator)
+        caller, sdp = await offer()
+        answer_sdp, _ = await call(account, rtc_emulator, ek, sdp)
+    finally:
+        rtc_emulator.config.realtime_session_seconds = 1800
+    try:
+        await answer(caller, answer_sdp)
+        expired = await caller.wait_for("error", timeout=30)
+        assert expired["error"]["code"] == "session_expired"
+        closed = asyncio.Event()
+        caller.pc.on(
+            "connectionstatechange",
+            lambda: caller.pc.connectionState in ("closed", "failed") and closed.set(),
+        )
+        if caller.pc.connectionState not in ("closed", "failed"):
+            await asyncio.wait_for(closed.wait(), 30)
     finally:
         await caller.pc.close()
