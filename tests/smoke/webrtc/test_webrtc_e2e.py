@@ -72,6 +72,7 @@ def test_webrtc_smoke_passes_on_a_ga_deployment(env_dir: Path, tmp_path: Path) -
     )
     assert code == 0, report
     [deployment] = report["deployments"]
+    assert deployment["transport"] == "webrtc"
     checks = {c["name"]: c for s in deployment["scenarios"] for c in s["checks"]}
     assert set(checks) >= WEBRTC_CHECKS
     assert all(c["passed"] for c in checks.values()), [
@@ -107,6 +108,8 @@ def test_up_then_smoke_over_both_transports_passes_on_every_deployment(
         * 2
     )
     assert names == expected  # every deployment, once per transport
+    runs = sorted((d["deployment"], d["transport"]) for d in report["deployments"])
+    assert runs == sorted((name, t) for name in set(names) for t in ("websocket", "webrtc"))
     webrtc_runs = [
         d
         for d in report["deployments"]
