@@ -20,10 +20,13 @@ from typing import Any
 
 import click
 
-from provision.errors import EXIT_FAILURE, EXIT_OK, ProvisionError
-
-EXIT_INTERNAL = 7
-EXIT_INTERRUPTED = 130
+from provision.errors import (
+    EXIT_FAILURE,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    ProvisionError,
+)
 
 ENVIRONMENT_HELP = """\b
 Environment variables:
@@ -194,6 +197,9 @@ def handle_errors(fn: Callable[..., int | None]) -> Callable[..., None]:
         as_json = bool(kwargs.get("as_json"))
         debug = bool(kwargs.get("debug"))
         try:
+            from provision.inputs import check_options
+
+            check_options(kwargs)  # every input checked before any work (one line, exit 2)
             code = fn(*args, **kwargs)
         except ProvisionError as exc:
             code = _expected(exc, as_json, debug)

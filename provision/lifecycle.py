@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from provision.errors import ProvisionError
+from provision.errors import EXIT_LIFECYCLE, ProvisionError
 
-EXIT_LIFECYCLE = 6
 DEFAULT_WARN_DAYS = 90
 DEPRECATED_STATES = frozenset({"deprecating", "deprecated", "legacy"})
 GA_STATES = frozenset({"generallyavailable", "stable"})
@@ -174,20 +173,28 @@ def _entry(catalog: Sequence[Any], model: str, version: str) -> Any | None:
 
 def newer_version(entry: Any, catalog: Sequence[Any]) -> str | None:
     """The replacement the catalog names, else the newest GA version of the same model that is
-    newer than ``entry`` (versions are ISO dates, so they sort as strings)."""
+    newer than ``entry`` and does not retire before it (versions are ISO dates, so they sort
+    as strings); None when there is nothing better to move to."""
     target_name = getattr(entry, "replacement_name", None)
     target_version = getattr(entry, "replacement_version", None)
     if target_version:
         same = not target_name or target_name.lower() == entry.name.lower()
         return target_version if same else f"{target_name} {target_version}"
+    retires = parse_day(getattr(entry, "deprecation_inference", None))
     candidates = [
         other.version
         for other in catalog
         if other.name.lower() == entry.name.lower()
         and str(getattr(other, "lifecycle_status", "") or "").lower() in GA_STATES
         and other.version > entry.version
+        and not _retires_before(other, retires)
     ]
     return max(candidates) if candidates else None
+
+
+def _retires_before(entry: Any, day: date | None) -> bool:
+    other = parse_day(getattr(entry, "deprecation_inference", None))
+    return day is not None and other is not None and other < day
 
 
 def preview_protocol_warning(dialect: str | None) -> list[LifecycleWarning]:

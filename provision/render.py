@@ -166,7 +166,7 @@ def apply_error_text(exc: ApplyError) -> str:
     lines = [f"error: {exc.change.describe()} failed: {exc.cause}"]
     lines += [f"  applied: {c.describe()}" for c in exc.applied]
     lines += [f"  not attempted: {c.describe()}" for c in exc.pending]
-    lines.append("  re-run `provision up` to converge from here")
+    lines.append(f"  {exc.advice}")
     return "\n".join(lines)
 
 

@@ -111,3 +111,13 @@ def test_strict_error_has_exit_6_and_names_the_deployment() -> None:
 )
 def test_parse_day(value: str | None, expected: date | None) -> None:
     assert parse_day(value) == expected
+
+
+def test_a_newer_version_that_retires_sooner_is_not_advice() -> None:
+    catalog = [
+        entry("2025-10-06", "Deprecating", "2027-04-06T00:00:00Z"),
+        entry("2025-12-15", retires="2026-12-15T00:00:00Z"),  # newer, but gone first
+    ]
+    found = check([DeployedModel("rt", "gpt-realtime", "2025-10-06")], catalog, today=TODAY)
+    assert kinds(found) == ["deprecated"]
+    assert found[0].newer_version is None and "move to" not in found[0].message
