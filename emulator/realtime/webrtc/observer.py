@@ -16,7 +16,8 @@ from aiohttp import WSMsgType, web
 
 from emulator.errors import ServiceError
 from emulator.http import RequestContext
-from emulator.realtime.webrtc import rest
+from emulator.realtime import handshake
+from emulator.realtime.webrtc import core, rest
 
 
 async def serve_observer(ctx: RequestContext) -> web.StreamResponse:
@@ -28,9 +29,6 @@ async def serve_observer(ctx: RequestContext) -> web.StreamResponse:
         if call is None and not (rest.has_credential(ctx) or ctx.query("api-key")):
             raise rest.missing_credential()
         if call is not None:
-            from emulator.realtime import handshake
-            from emulator.realtime.webrtc import core
-
             request = handshake.HandshakeRequest(
                 path_kind="ga",
                 subdomain=subdomain,

@@ -5,8 +5,9 @@ configuration it was minted with, and expires (``expires_after.seconds``, 10–7
 600). It authorises realtime work on that resource only: the calls endpoint and the realtime
 WebSocket. Anything else (ARM, other accounts) never looks secrets up, so it is refused there.
 
-Secrets live in the emulator process only (like Azure's, they are not listed anywhere); the
-store keeps a SHA-256 of each value, never the value itself, so nothing can leak it back.
+Secrets live in the emulator process only, one ``SecretStore`` per emulator (like Azure's, they
+are not listed anywhere); the store keeps a SHA-256 of each value, never the value itself, so
+nothing can leak it back.
 """
 
 from __future__ import annotations
@@ -84,11 +85,3 @@ def is_ephemeral(token: str) -> bool:
 
 def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
-
-
-_store = SecretStore()
-
-
-def store() -> SecretStore:
-    """The process-wide secret store."""
-    return _store
