@@ -7,9 +7,12 @@ the last chunk and the final pass remain when speech stops.
 
 Each worker process owns some decoders (one per open stream, ≈90 MB each, kept for reuse,
 and one spare built while the worker is idle) and receives messages on a pipe; a stream stays
-on the worker that opened it. Messages go out through one sender thread per worker (so a
-busy worker never blocks the caller, e.g. an event loop) and results come back through one
-reader thread per worker that completes ``concurrent.futures.Future`` objects.
+on the worker that opened it. A worker drains its pipe and handles first what someone waits
+for (the end of an utterance, with the rest of that utterance's audio), so a turn that ended
+does not queue behind other sessions' speech when the worker falls behind. Messages go out
+through one sender thread per worker (so a busy worker never blocks the caller, e.g. an event
+loop) and results come back through one reader thread per worker that completes
+``concurrent.futures.Future`` objects.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import multiprocessing
 import queue
 import signal
 import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
@@ -94,19 +98,39 @@ class _Worker:
             self.free.append(decoder)
 
 
+_URGENT = ("finish", "whole", "ping")  # someone waits for these answers
+
+
+def _next_message(waiting: deque[tuple[Any, ...]]) -> tuple[Any, ...]:
+    """The message to handle next: a waited-for answer jumps the queue, together with the
+    earlier audio of its own stream (other streams' audio can wait a little)."""
+    urgent = next((m for m in waiting if m[0] in _URGENT), None)
+    if urgent is None:
+        return waiting.popleft()
+    # for a finish: its own stream's oldest message (the audio before it comes first)
+    first = next(m for m in waiting if m[1] == urgent[1]) if urgent[0] == "finish" else urgent
+    waiting.remove(first)
+    return first
+
+
 def _worker_main(conn: Connection, options: dict[str, Any]) -> None:
     # Ctrl-C reaches the whole process group; the parent decides how to stop (and says so
     # once), so a worker must not die printing its own KeyboardInterrupt traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     worker = _Worker(options)
+    waiting: deque[tuple[Any, ...]] = deque()
     while True:
-        if worker.wants_spare() and not conn.poll(0):
-            worker.make_spare()  # idle: get the next stream's decoder ready
-            continue
         try:
-            message = conn.recv()
+            while conn.poll(0):
+                waiting.append(conn.recv())
+            if not waiting:
+                if worker.wants_spare():
+                    worker.make_spare()  # idle: get the next stream's decoder ready
+                    continue
+                waiting.append(conn.recv())
         except EOFError:
             return
+        message = _next_message(waiting)
         if message[0] == "close":
             return
         try:
