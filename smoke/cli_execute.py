@@ -7,6 +7,7 @@ a traceback. Secrets never reach the output: reports are redacted, error texts c
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import traceback
 from contextlib import ExitStack
@@ -170,29 +171,48 @@ def _auth_failed(exc: AuthError, debug: bool) -> int:
 
 
 def execute(req: RunRequest, source: EnvironmentSource | None = None) -> int:
-    """Run ``smoke run`` for ``req``; returns the exit code and never raises."""
+    """Run ``smoke run`` for ``req``; returns the exit code and never raises.
+
+    Under ``--json`` a failure also prints an error document on stdout
+    (``docs/schemas/error.schema.json``), so a pipeline always has JSON to read.
+    """
     try:
         return _run(req, source)
-    except SettingsError as exc:
+    except BaseException as exc:  # noqa: BLE001 - every path maps to one exit code
+        if isinstance(exc, SystemExit):
+            raise
+        code, message = _handle(exc, req)
+        if req.json_output:
+            _json_error(type(exc).__name__, message, code)
+        return code
+
+
+def _handle(exc: BaseException, req: RunRequest) -> tuple[int, str]:
+    if isinstance(exc, SettingsError | UsageError):
         return _fail(str(exc), EXIT_USAGE)
-    except UsageError as exc:
-        return _fail(str(exc), EXIT_USAGE)
-    except AuthError as exc:
-        return _auth_failed(exc, req.debug)
-    except SourceError as exc:
+    if isinstance(exc, AuthError):
+        return _auth_failed(exc, req.debug), str(exc).splitlines()[0]
+    if isinstance(exc, SourceError):
         return _fail(str(exc), exc.exit_code)
-    except SmokeError as exc:
+    if isinstance(exc, SmokeError):
         return _fail(str(exc), EXIT_FAILED)
-    except KeyboardInterrupt:
+    if isinstance(exc, KeyboardInterrupt):
         click.secho("interrupted", fg="red", err=True)
-        return EXIT_INTERRUPTED
-    except Exception:
-        traceback.print_exc()
-        click.secho("internal error: this is a bug in smoke; please report it", fg="red", err=True)
-        return EXIT_INTERNAL
+        return EXIT_INTERRUPTED, "interrupted"
+    traceback.print_exception(exc)
+    click.secho("internal error: this is a bug in smoke; please report it", fg="red", err=True)
+    return EXIT_INTERNAL, f"internal error ({type(exc).__name__})"
 
 
-def _fail(message: str, code: int) -> int:
-    first = " ".join(message.split())[:500] or type(message).__name__
+def _fail(message: str, code: int) -> tuple[int, str]:
+    first = " ".join(message.split())[:500]
     click.secho(f"error: {first}", fg="red", err=True)
-    return code
+    return code, first
+
+
+def _json_error(kind: str, message: str, code: int) -> None:
+    document = {
+        "format_version": 1,
+        "error": {"type": kind, "message": message, "exit_code": code},
+    }
+    click.echo(json.dumps(document, indent=2))
