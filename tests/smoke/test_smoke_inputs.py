@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
@@ -121,8 +122,7 @@ def test_the_table_covers_every_value_option_of_smoke_run():
     value_options = {
         max(p.opts, key=len)
         for p in command.params
-        if not getattr(p, "is_flag", False)
-        and not getattr(p, "type", None).__class__.__name__ == "Choice"
+        if not getattr(p, "is_flag", False) and not isinstance(p.type, click.Choice)
     }
     assert value_options == set(OPTION_RULES)
 
