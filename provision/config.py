@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from provision import config_checks as checks
+from provision import inputs
 from provision.errors import ConfigError
 from provision.model import ENVIRONMENT_TAG, MANAGED_BY_TAG, MARKER_TAG
 from smoke.errors import SettingsError
@@ -212,17 +213,20 @@ def find_environment_file(
     Raises ConfigError when nothing is found.
     """
     if env_file is not None:
+        _check_input("--env-file", env_file)
         if env_file.is_dir():
-            raise ConfigError(str(env_file), [("", "is a directory, not an environment file")])
+            problem = "is a directory, not an environment file"
+            raise ConfigError(str(env_file), [("--env-file", problem)])
         if not env_file.is_file():
-            raise ConfigError(str(env_file), [("", "file not found")])
+            raise ConfigError(str(env_file), [("--env-file", "file not found")])
         return env_file
     if not env:
         raise ConfigError("<command line>", [("--env", "give --env NAME or --env-file PATH")])
+    _check_input("--env", env)
+    if env_dir is not None:
+        _check_input("--env-dir", env_dir)
     directory = env_dir or Path(os.environ.get(ENV_DIR_VARIABLE, "environments"))
-    if "/" in env or "\\" in env or env.startswith("."):
-        problem = f"{env!r} is not an environment name; use --env-file PATH for a file"
-        raise ConfigError("<command line>", [("--env", problem)])
+    _check_input(ENV_DIR_VARIABLE, directory)
     path = directory / f"{env}.toml"
     if path.is_dir():
         raise ConfigError(str(path), [("", "is a directory, not an environment file")])
@@ -231,6 +235,13 @@ def find_environment_file(
         hint = f"available: {', '.join(available)}" if available else f"no *.toml in {directory}"
         raise ConfigError(str(path), [("", f"environment file not found ({hint})")])
     return path
+
+
+def _check_input(option: str, value: object) -> None:
+    """The command line's rules (``provision.inputs``) as a ConfigError naming the option."""
+    found = inputs.problem("--env-dir" if option == ENV_DIR_VARIABLE else option, value)
+    if found is not None:
+        raise ConfigError("<command line>", [(option, found)])
 
 
 def load_environment(

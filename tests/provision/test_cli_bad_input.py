@@ -50,7 +50,7 @@ MALFORMED: dict[str, tuple[str | bytes | None, str]] = {
     ),
     "empty_file": ("", "<file>: the file is empty; expected at least target"),
     "not_utf8": (b'target = "emulator"\n\xff\xfe\n', "<file>: not UTF-8 text (byte 20)"),
-    "directory": (None, "<file>: is a directory, not an environment file"),
+    "directory": (None, ": is a directory, not an environment file"),
 }
 
 
@@ -116,7 +116,7 @@ BAD_FLAGS: list[tuple[list[str], str]] = [
     (["plan", "--env-file", str(ROOT)], "'--env-file': File"),
     (["plan", "--env", "local", "--env-dir", str(ROOT / "README.md")], "'--env-dir': Directory"),
     (["plan"], "<command line>: --env: give --env NAME or --env-file PATH"),
-    (["plan", "--env", "../environments/local"], "is not an environment name; use --env-file"),
+    (["plan", "--env", "../environments/local"], "is not an environment name (lower-case"),
     (["plan", "--env", "nope"], "environment file not found (available: dev, local, prod"),
     (["down", "--env", "prod", "--confirm-protected", "dev"], "must repeat the environment name"),
     (["down", "--env", "prod", "--yes"], "environment prod is protected"),
