@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -21,14 +22,17 @@ EPHEMERAL_KEY = re.compile(r"ek_[A-Za-z0-9]{8,}")
 WEBRTC_CHECKS = {"webrtc.connected", "webrtc.output_audio_buffer", "webrtc.client_secret"}
 
 
-@pytest.fixture
-def env_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emulator: object) -> Path:
-    """environments/local.toml provisioned on the running emulator."""
+def provisioned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emulator: Any, smoke_extra: str = ""
+) -> Path:
+    """environments/local.toml (plus ``smoke_extra`` lines in its ``[smoke]`` table, the last
+    table of the file) provisioned on the running emulator."""
     directory = tmp_path / "environments"
     directory.mkdir()
     text = (REPO / "environments" / "local.toml").read_text(encoding="utf-8")
-    (directory / "local.toml").write_text(text, encoding="utf-8")
-    monkeypatch.setenv("PROVISION_EMULATOR_STATE", str(emulator.connection_file.parent))  # type: ignore[attr-defined]
+    assert text.rstrip().rsplit("\n[", 1)[-1].startswith("smoke]")
+    (directory / "local.toml").write_text(text.rstrip() + "\n" + smoke_extra, encoding="utf-8")
+    monkeypatch.setenv("PROVISION_EMULATOR_STATE", str(emulator.connection_file.parent))
     result = CliRunner().invoke(
         provision_cli, ["up", "--env", "local", "--env-dir", str(directory), "--yes"]
     )
@@ -66,10 +70,12 @@ def all_text(artifacts: Path) -> str:
 
 
 @pytest.mark.slow
-def test_webrtc_smoke_passes_on_a_ga_deployment(env_dir: Path, tmp_path: Path) -> None:
-    code, report, artifacts = smoke(
-        env_dir, tmp_path, "--deployment", "gpt-realtime", "--transport", "webrtc", "--no-text"
-    )
+def test_webrtc_smoke_passes_on_a_ga_deployment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emulator: Any
+) -> None:
+    # the transport comes from the environment file's [smoke] table, not a flag
+    env_dir = provisioned(tmp_path, monkeypatch, emulator, 'transport = "webrtc"\n')
+    code, report, artifacts = smoke(env_dir, tmp_path, "--deployment", "gpt-realtime", "--no-text")
     assert code == 0, report
     [deployment] = report["deployments"]
     assert deployment["transport"] == "webrtc"
@@ -87,8 +93,9 @@ def test_webrtc_smoke_passes_on_a_ga_deployment(env_dir: Path, tmp_path: Path) -
 
 @pytest.mark.conformance
 def test_up_then_smoke_over_both_transports_passes_on_every_deployment(
-    env_dir: Path, tmp_path: Path
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emulator: Any
 ) -> None:
+    env_dir = provisioned(tmp_path, monkeypatch, emulator)
     code, report, artifacts = smoke(env_dir, tmp_path, "--transport", "both")
     assert code == 0, [
         (d["deployment"], c["name"], c.get("observed"))
