@@ -15,7 +15,7 @@ from emulator.arm import lro, paging
 from emulator.arm.deserialize import coerce
 from emulator.authorization import rbac
 from emulator.cognitiveservices.accounts import models as am
-from emulator.cognitiveservices.accounts import rules
+from emulator.cognitiveservices.accounts import requests, rules
 from emulator.cognitiveservices.accounts.fields import ACCOUNT_FIELDS
 from emulator.cognitiveservices.accounts.models import (
     AccountView,
@@ -46,9 +46,10 @@ async def put_account(ctx: RequestContext) -> web.Response:
     """``PUT $A``: 201 create / 200 update or restore, always an LRO."""
     sub = rc.subscription_id(ctx)
     rbac.authorize(ctx, f"{_A}/write", _scope(sub, ctx))
-    body = coerce(await ctx.json_object(), ACCOUNT_FIELDS)
+    rules.validate_name(ctx.params["account"])
+    request = requests.parse_put(coerce(await ctx.json_object(), ACCOUNT_FIELDS))
     with ctx.store.transaction():
-        doc, status = rules.put_account(ctx, sub, ctx.params["rg"], ctx.params["account"], body)
+        doc, status = rules.put_account(ctx, sub, ctx.params["rg"], ctx.params["account"], request)
     return json_response(_initial(ctx, doc), status, lro.async_headers(ctx, doc["op"]))
 
 
@@ -68,7 +69,7 @@ async def patch_account(ctx: RequestContext) -> web.Response:
     body = coerce(await ctx.json_object(), ACCOUNT_FIELDS)
     with ctx.store.transaction():
         doc = am.require_live(ctx.store, sub, ctx.params["rg"], ctx.params["account"], rc.now())
-        doc = rules.patch_account(ctx, doc, body)
+        doc = rules.patch_account(ctx, doc, requests.parse_patch(body, doc["kind"]))
     return json_response(_initial(ctx, doc), 200, lro.async_headers(ctx, doc["op"]))
 
 

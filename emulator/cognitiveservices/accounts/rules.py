@@ -13,14 +13,11 @@ from typing import Any
 from emulator.arm import common as rc
 from emulator.arm import lro
 from emulator.authorization import storage as authorization
-from emulator.cognitiveservices import catalog
 from emulator.cognitiveservices.accounts import models as am
-from emulator.cognitiveservices.capacity import ACCOUNT_SKUS
+from emulator.cognitiveservices.accounts.requests import AccountPatch, AccountRequest
 from emulator.errors import ServiceError, bad_request, conflict
 from emulator.http import RequestContext
 from emulator.store import Store
-
-_NETWORK_ACCESS = {"enabled": "Enabled", "disabled": "Disabled"}
 
 
 def validate_name(name: str) -> None:
@@ -34,72 +31,9 @@ def validate_name(name: str) -> None:
         )
 
 
-def _kind(body: dict[str, Any]) -> str:
-    kind = rc.opt_str(body, "kind")
-    if not kind:
-        raise bad_request("KindRequired", "The 'kind' property is required for an account.")
-    match = next((k for k in am.ACCOUNT_KINDS if k.lower() == kind.lower()), None)
-    if match is None:
-        raise bad_request(
-            "InvalidApiSetId",
-            f"The account type '{kind}' is either invalid or unavailable in given region.",
-        )
-    return match
-
-
-def _sku(body: dict[str, Any], kind: str, *, required: bool) -> dict[str, Any] | None:
-    sku = rc.opt_object(body, "sku")
-    name = None if sku is None else rc.opt_str(sku, "name", "sku.name")
-    if not name:
-        if required or sku is not None:
-            raise bad_request("SkuRequired", "The 'sku.name' property is required.")
-        return None
-    if name.upper() not in ACCOUNT_SKUS[kind]:
-        raise bad_request("InvalidSkuName", f"The SKU '{name}' is not valid for kind '{kind}'.")
-    return {"name": name.upper()}
-
-
-def _location(body: dict[str, Any]) -> str:
-    loc = rc.location(body, "account")
-    if loc not in catalog.REGIONS:
-        raise bad_request(
-            "LocationNotAvailableForResourceType",
-            f"The provided location '{loc}' is not available for resource type '{am.TYPE}'. "
-            f"List of available regions for the resource type is "
-            f"'{','.join(sorted(catalog.REGIONS))}'.",
-        )
-    return loc
-
-
-def _properties(body: dict[str, Any]) -> dict[str, Any]:
-    props = dict(rc.opt_object(body, "properties") or {})
-    sub = rc.opt_str(props, "customSubDomainName", "properties.customSubDomainName")
-    if sub is not None and not am.SUBDOMAIN_RE.match(sub):
-        # Azure's code and wording (seen in public reports, e.g. for 'ai_foundry-resource')
-        raise bad_request("CustomDomainInvalid", f"Sub domain name '{sub}' is not valid.")
-    access = rc.opt_str(props, "publicNetworkAccess", "properties.publicNetworkAccess")
-    if access is not None:
-        if access.lower() not in _NETWORK_ACCESS:
-            raise rc.invalid_content(
-                "properties.publicNetworkAccess", f"Requested value '{access}' was not found."
-            )
-        props["publicNetworkAccess"] = _NETWORK_ACCESS[access.lower()]
-    for flag in ("disableLocalAuth", "restore", "allowProjectManagement"):
-        rc.opt_bool(props, flag, f"properties.{flag}")
-    acls = rc.opt_object(props, "networkAcls", "properties.networkAcls")
-    if acls is not None:
-        action = rc.opt_str(acls, "defaultAction", "properties.networkAcls.defaultAction")
-        if action is not None and action not in ("Allow", "Deny"):
-            raise rc.invalid_content(
-                "properties.networkAcls.defaultAction", f"Requested value '{action}' was not found."
-            )
-    return props
-
-
 def _identity(
-    body: dict[str, Any], tenant: str, previous: dict[str, Any] | None
+    identity: dict[str, Any] | None, tenant: str, previous: dict[str, Any] | None
 ) -> dict[str, Any] | None:
-    identity = rc.opt_object(body, "identity")
     if identity is None:
         return previous
     kind = rc.opt_str(identity, "type", "identity.type") or "None"
@@ -170,13 +104,12 @@ def restore_flag_error(doc: dict[str, Any]) -> ServiceError:
 
 
 def put_account(
-    ctx: RequestContext, sub: str, rg: str, name: str, body: dict[str, Any]
+    ctx: RequestContext, sub: str, rg: str, name: str, request: AccountRequest
 ) -> tuple[dict[str, Any], int]:
-    """Create, update (re-PUT) or restore an account; returns (document, HTTP status)."""
-    validate_name(name)
-    loc, kind = _location(body), _kind(body)
-    sku = _sku(body, kind, required=True)
-    props, tags = _properties(body), rc.tags(body)
+    """Create, update (re-PUT) or restore an account; returns (document, HTTP status).
+
+    ``name`` was checked with ``validate_name`` (before the body, as Azure does)."""
+    loc, kind, props = request.location, request.kind, dict(request.properties)
     store, at = ctx.store, rc.now()
     group = rc.require_group(store, sub, rg, at)
     doc = store.get(am.KIND, am.account_id(sub, group["name"], name))
@@ -186,7 +119,7 @@ def put_account(
         doc = am.new_document(sub, group["name"], name, loc, kind, at)
         op_kind, status = "create", 201
     elif am.is_soft_deleted(doc, at):
-        if not props.get("restore"):
+        if not request.restore:
             raise restore_flag_error(doc)
         _immutable(doc, kind, loc)
         op_kind, status = "restore", 200
@@ -198,30 +131,31 @@ def put_account(
         op_kind, status = "update", 200
     _keep_subdomain(doc, props)
     doc["properties"] = {k: v for k, v in props.items() if k != "restore"}
-    doc["sku"] = sku
-    doc["tags"] = tags or {}
-    doc["identity"] = _identity(body, str(store.get_meta("tenant_id")), doc.get("identity"))
+    doc["sku"] = {"name": request.sku}
+    doc["tags"] = request.tags or {}
+    doc["identity"] = _identity(
+        request.identity, str(store.get_meta("tenant_id")), doc.get("identity")
+    )
     _check_subdomain(store, doc, at)
     _commit(ctx, doc, op_kind, at)
     return doc, status
 
 
-def patch_account(ctx: RequestContext, doc: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+def patch_account(ctx: RequestContext, doc: dict[str, Any], patch: AccountPatch) -> dict[str, Any]:
     """Apply a partial update (tags, sku, identity, properties merged) to a live account."""
     at = rc.now()
     if am.busy(ctx.store, doc, at):
         raise rc.request_conflict(doc["id"])
-    props = _properties(body)
-    sku = _sku(body, doc["kind"], required=False)
-    tags = rc.tags(body)
+    props, sku, tags = patch.properties, patch.sku, patch.tags
     merged = {**doc["properties"], **{k: v for k, v in props.items() if k != "restore"}}
     _keep_subdomain(doc, merged)
     doc["properties"] = merged
     if sku is not None:
-        doc["sku"] = sku
+        doc["sku"] = {"name": sku}
     if tags is not None:
         doc["tags"] = tags
-    doc["identity"] = _identity(body, str(ctx.store.get_meta("tenant_id")), doc.get("identity"))
+    tenant = str(ctx.store.get_meta("tenant_id"))
+    doc["identity"] = _identity(patch.identity, tenant, doc.get("identity"))
     _check_subdomain(ctx.store, doc, at)
     _commit(ctx, doc, "update", at)
     return doc
