@@ -9,22 +9,55 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from provision.errors import UsageError
 
+T = TypeVar("T")
+
 
 @contextmanager
-def reading(what: str | Path | None, as_json: bool) -> Iterator[None]:
-    """A spinner at a terminal while an environment is opened and read (the embedded emulator
-    may take seconds to start); nothing in pipes or under --json."""
+def opened(
+    env: str | None,
+    env_file: Path | None,
+    env_dir: Path | None,
+    principal: str | None,
+    subscription: str | None,
+    as_json: bool,
+) -> Iterator[Any]:
+    """The read commands' session, with progress while it opens: a spinner at a terminal and
+    the target's steps (``starting local emulator…``) as lines on stderr."""
     from provision.progress import Progress
+    from provision.session import open_session
 
-    label = f"opening environment {what or ''} and reading its state…".replace("  ", " ")
-    with Progress(plain=as_json) as progress, progress.activity(label):
-        yield
+    label = f"opening environment {env or env_file or ''} and reading its state…"
+    with (
+        Progress(plain=as_json) as progress,
+        progress.activity(label),
+        open_session(
+            env,
+            env_file,
+            env_dir,
+            principal=principal,
+            subscription=subscription,
+            on_step=progress.step,
+        ) as session,
+    ):
+        yield session
+
+
+def options(cls: Callable[..., T], **hooks: Any) -> T:
+    """``cls(**hooks)`` without the hooks ``cls`` does not define yet.
+
+    TODO(B): drop once orchestrate's options have ``on_plan`` (asked of A on the BOARD); until
+    then ``up``/``down`` cannot show the plan before a ``--yes`` apply.
+    """
+    import dataclasses
+
+    known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]  # a dataclass
+    return cls(**{k: v for k, v in hooks.items() if k in known})
 
 
 def confirmer(yes: bool, question: str) -> Callable[[Any], bool]:
@@ -53,29 +86,40 @@ def show_plan(title: str) -> Callable[[str, Any], None]:
     return show
 
 
-def lifecycle_warnings(session: Any, deployed: list[Any]) -> list[Any]:
-    """Lifecycle warnings; a catalog that cannot be read is a warning, not a failure."""
+@contextmanager
+def catalog_alongside(session: Any) -> Iterator[Callable[[list[Any]], list[Any]]]:
+    """Start reading the model catalog (for lifecycle warnings) while the caller reads the
+    facts; yields ``warnings_for(deployed)``. A catalog that cannot be read is a warning on
+    stderr, not a failure (sign-in failures still fail)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from provision import lifecycle
     from provision.errors import AuthError, AzureApiError
 
-    try:
-        return lifecycle.check_session(session, deployed)
-    except AuthError:
-        raise
-    except AzureApiError as exc:
-        click.echo(
-            f"warning: lifecycle not checked: could not read the model catalog ({exc})", err=True
-        )
-        return []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog") as pool:
+        future = pool.submit(lifecycle.read_catalog, session)
+
+        def warnings_for(deployed: list[Any]) -> list[Any]:
+            try:
+                catalog = future.result()
+            except AuthError:
+                raise
+            except AzureApiError as exc:
+                click.echo(f"warning: lifecycle not checked: model catalog: {exc}", err=True)
+                catalog = []
+            return lifecycle.check_session(session, deployed, catalog=catalog)
+
+        yield warnings_for
 
 
 def lifecycle_exit(warnings: list[Any], strict: bool) -> int | None:
     """Exit 6 under --strict-lifecycle when there are warnings (they were already printed)."""
     if strict and warnings:
-        from provision.lifecycle import EXIT_LIFECYCLE, LifecycleError
+        from provision.lifecycle import LifecycleError
 
-        click.echo(f"error: {LifecycleError(warnings)}", err=True)
-        return EXIT_LIFECYCLE
+        error = LifecycleError(warnings)
+        click.echo(f"error: {error}", err=True)
+        return error.exit_code
     return None
 
 
@@ -112,8 +156,9 @@ def report_outcomes(report: Any, as_json: bool, text_of: Callable[[Any], str], c
     texts = []
     for outcome in report.environments:
         label = outcome.environment
-        if outcome.error is not None:
-            click.echo(render.prefixed(label, render.error_text(outcome.error), several), err=True)
+        error = outcome.error or _not_ready(outcome)
+        if error is not None:
+            click.echo(render.prefixed(label, render.error_text(error), several), err=True)
         elif outcome.skipped:
             click.echo(render.prefixed(label, outcome.skipped, several), err=True)
         elif outcome.result is not None:
@@ -142,3 +187,13 @@ def _add_smoke_reports(doc: dict[str, Any], report: Any) -> None:
             from smoke.report import to_json
 
             item["smoke"] = to_json(smoke)
+
+
+def _not_ready(outcome: Any) -> Any:
+    """The exit-4 error of an environment whose readiness wait ran out (None otherwise)."""
+    readiness = getattr(outcome.result, "readiness", None) if outcome.result else None
+    if readiness is None or readiness.ok or readiness.skipped:
+        return None
+    from provision.orchestrate import not_ready_error
+
+    return not_ready_error(readiness)

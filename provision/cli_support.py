@@ -82,6 +82,24 @@ def examples(command: str) -> str:
 
 # --------------------------------------------------------------------------- options
 
+
+class SafePath(click.Path):
+    """``click.Path`` that applies the inputs table's rule first (e.g. a NUL byte, a 5000-char
+    path) so a bad value is one line and exit 2, never an ``os.stat`` ValueError."""
+
+    def __init__(self, option: str, **kwargs: Any) -> None:
+        super().__init__(path_type=Path, **kwargs)
+        self.option = option
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from provision.inputs import problem
+
+        found = problem(self.option, value if isinstance(value, str) else str(value))
+        if found is not None:
+            self.fail(found, param, ctx)
+        return super().convert(value, param, ctx)
+
+
 principal_option = click.option(
     "--principal",
     envvar="PROVISION_EMULATOR_PRINCIPAL",
@@ -90,7 +108,7 @@ principal_option = click.option(
 )
 env_dir_option = click.option(
     "--env-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=SafePath("--env-dir", file_okay=False),
     help="Directory of environment files (default $PROVISION_ENV_DIR or ./environments).",
 )
 subscription_option = click.option(
@@ -129,7 +147,7 @@ def env_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     fn = env_dir_option(fn)
     fn = click.option(
         "--env-file",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=SafePath("--env-file", dir_okay=False),
         help="Environment file path (instead of --env).",
     )(fn)
     return click.option(

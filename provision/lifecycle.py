@@ -20,8 +20,6 @@ from provision.errors import EXIT_LIFECYCLE, ProvisionError
 DEFAULT_WARN_DAYS = 90
 DEPRECATED_STATES = frozenset({"deprecating", "deprecated", "legacy"})
 GA_STATES = frozenset({"generallyavailable", "stable"})
-# The preview realtime protocol (api-version=2025-04-01-preview) is deprecated since this date.
-PREVIEW_PROTOCOL_DEPRECATED = "2026-04-30"
 
 WarningKind = Literal[
     "deprecated", "retiring", "newer-version", "not-in-catalog", "preview-protocol"
@@ -198,19 +196,19 @@ def _retires_before(entry: Any, day: date | None) -> bool:
 
 
 def preview_protocol_warning(dialect: str | None) -> list[LifecycleWarning]:
-    """A warning when smoke is told to speak the deprecated preview realtime protocol."""
+    """A warning when smoke is told to speak the deprecated preview realtime protocol (the
+    text is smoke's own, ``smoke.realtime.dialects.PREVIEW_DEPRECATION``)."""
     if (dialect or "").lower() != "preview":
         return []
+    from smoke.realtime.dialects import PREVIEW_DEPRECATION
+
     return [
         LifecycleWarning(
             kind="preview-protocol",
             deployment="",
             model="",
             version="",
-            message=(
-                '[smoke] dialect = "preview": the preview realtime protocol is deprecated '
-                f'since {PREVIEW_PROTOCOL_DEPRECATED}; use the GA protocol (dialect = "ga")'
-            ),
+            message=f"[smoke] dialect = preview: {PREVIEW_DEPRECATION}",
         )
     ]
 
@@ -231,24 +229,31 @@ def smoke_dialect_of(config: Any) -> str | None:
 
 
 def check_session(
-    session: Any, deployed: Iterable[DeployedModel], *, today: date | None = None
+    session: Any,
+    deployed: Iterable[DeployedModel],
+    *,
+    catalog: Sequence[Any] | None = None,
+    today: date | None = None,
 ) -> list[LifecycleWarning]:
-    """Read the region's catalog through the session's backend and check ``deployed``.
-
-    Reads the catalog only when there is something to check (one GET).
-    """
+    """Check ``deployed`` against the region's catalog (read through the session's backend
+    unless the caller passes it: ``read_catalog`` run alongside other reads)."""
     items = list(deployed)
     config = session.loaded.config
     found = preview_protocol_warning(smoke_dialect_of(config))
     if not items:
         return found
+    entries = read_catalog(session) if catalog is None else catalog
+    return found + check(items, entries, warn_days=warn_days_of(config), today=today)
+
+
+def read_catalog(session: Any) -> list[Any]:
+    """The catalog entries for the environment's region and account kind (one GET)."""
     desired = session.desired
-    catalog = [
+    return [
         m
         for m in session.backend.list_models(desired.account.location)
         if not getattr(m, "kind", "") or m.kind == desired.account.kind
     ]
-    return found + check(items, catalog, warn_days=warn_days_of(config), today=today)
 
 
 def planned_models(desired: Any) -> list[DeployedModel]:

@@ -105,9 +105,23 @@ def test_outputs_env_form_feeds_dotenv_and_raw_prints_one_value(project: Project
         f"{wss}openai/v1/realtime?model=gpt-4o-realtime-preview"  # GA for every model
     )
     assert not [k for k in values if "KEY" in k]
-    assert "realtime-emulator serve --state-dir" in result.stdout
+    assert "# served by a running emulator" in result.stdout
     raw = project.run("outputs", "--raw", "AZURE_OPENAI_ENDPOINT")
     assert raw.exit_code == 0 and raw.stdout == endpoint + "\n"
+
+
+def test_outputs_says_how_to_keep_an_embedded_emulator_alive(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PROVISION_EMULATOR_STATE", str(tmp_path / "own-state"))
+    result = project.run("outputs", "--format", "env")  # starts (and stops) its own emulator
+    assert result.exit_code == 1  # nothing provisioned in that fresh emulator
+    lines = result.stdout.splitlines()
+    assert "# not provisioned: run `provision up` first" in lines
+    keep = f"realtime-emulator serve --state-dir {tmp_path / 'own-state'}"
+    assert any("stopped when this command exited" in line and keep in line for line in lines)
+    doc = valid("outputs", json.loads(project.run("outputs", "--json").stdout))
+    assert doc["local"]["started_by_command"] is True and doc["local"]["keep_alive"] == keep
 
 
 def test_models_lists_quota_that_shrinks_when_capacity_is_deployed(project: Project) -> None:
