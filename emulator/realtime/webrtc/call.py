@@ -23,7 +23,7 @@ from emulator.realtime.webrtc.media import InboundAudio, ReplyTrack
 
 log = logging.getLogger("emulator.realtime.webrtc")
 
-APPEND_BYTES = 4800  # feed the session 100 ms of microphone audio at a time
+APPEND_BYTES = 1920  # feed the session 40 ms of microphone audio at a time (two RTP frames)
 # The data channel events Microsoft's browser sample receives with ?webrtcfilter=on (D4).
 FILTERED_EVENTS = frozenset(
     {
