@@ -64,7 +64,9 @@ async def put_deployment(ctx: RequestContext) -> web.Response:
     body = coerce(await ctx.json_object(), DEPLOYMENT_FIELDS)
     with ctx.store.transaction():
         account = _account(ctx, "write")
-        doc, status = rules.put_deployment(ctx, account, ctx.params["deployment"], body)
+        rules.validate_name(ctx.params["deployment"])
+        spec = rules.parse(body)
+        doc, status = rules.put_deployment(ctx, account, ctx.params["deployment"], spec)
     return json_response(_initial(doc), status, lro.async_headers(ctx, doc["op"]))
 
 
@@ -77,7 +79,7 @@ async def patch_deployment(ctx: RequestContext) -> web.Response:
         doc = _existing(ctx, account)
         if doc is None:
             raise _not_found(ctx, account)
-        doc = rules.patch_deployment(ctx, account, doc, body)
+        doc = rules.patch_deployment(ctx, account, doc, rules.parse_patch(body))
     return json_response(_initial(doc), 202, lro.write_headers(ctx, doc["op"]))
 
 

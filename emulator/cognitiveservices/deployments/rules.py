@@ -151,13 +151,39 @@ def _require_ready(ctx: RequestContext, account: dict[str, Any], at: float) -> N
         raise rc.request_conflict(account["id"])
 
 
-def put_deployment(
-    ctx: RequestContext, account: dict[str, Any], name: str, body: dict[str, Any]
-) -> tuple[dict[str, Any], int]:
-    """Create (201) or update (200) a deployment; returns (document, HTTP status)."""
+def validate_name(name: str) -> None:
+    """Deployment names: 1-64 characters, ``^[a-zA-Z0-9][a-zA-Z0-9_.-]*$``."""
     if not NAME_RE.match(name):
         raise bad_request("InvalidResourceName", f"Resource name '{name}' is invalid.")
-    spec = parse(body)
+
+
+@dataclass(frozen=True)
+class DeploymentPatch:
+    """A validated ``PATCH`` body: ``{tags, sku}``, each optional."""
+
+    tags: dict[str, str] | None
+    sku_name: str | None
+    capacity: int | None
+    sku_given: bool
+
+
+def parse_patch(body: dict[str, Any]) -> DeploymentPatch:
+    """Check a PATCH body's types."""
+    sku = rc.opt_object(body, "sku")
+    return DeploymentPatch(
+        tags=rc.tags(body),
+        sku_name=None if sku is None else rc.opt_str(sku, "name", "sku.name"),
+        capacity=None if sku is None else rc.opt_int(sku, "capacity", "sku.capacity"),
+        sku_given=sku is not None,
+    )
+
+
+def put_deployment(
+    ctx: RequestContext, account: dict[str, Any], name: str, spec: DeploymentSpec
+) -> tuple[dict[str, Any], int]:
+    """Create (201) or update (200) a deployment; returns (document, HTTP status).
+
+    ``name`` was checked with ``validate_name`` and the body parsed with ``parse``."""
     at = rc.now()
     did = dm.key(account["id"], name)
     doc = ctx.store.get(dm.KIND, did)
@@ -196,18 +222,17 @@ def put_deployment(
 
 
 def patch_deployment(
-    ctx: RequestContext, account: dict[str, Any], doc: dict[str, Any], body: dict[str, Any]
+    ctx: RequestContext, account: dict[str, Any], doc: dict[str, Any], patch: DeploymentPatch
 ) -> dict[str, Any]:
     """``PATCH`` ``{tags, sku}``: capacity changes are checked against catalog and quota."""
     at = rc.now()
     _require_ready(ctx, account, at)
-    tags = rc.tags(body)
-    sku = rc.opt_object(body, "sku")
-    if sku is not None:
+    tags = patch.tags
+    if patch.sku_given:
         current = doc["properties"]["model"]
-        capacity = rc.opt_int(sku, "capacity", "sku.capacity")
+        capacity = patch.capacity
         spec = DeploymentSpec(
-            rc.opt_str(sku, "name", "sku.name") or doc["sku"]["name"],
+            patch.sku_name or doc["sku"]["name"],
             doc["sku"]["capacity"] if capacity is None else capacity,
             current["format"],
             current["name"],
