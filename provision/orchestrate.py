@@ -151,7 +151,10 @@ def _prepare_all(
             _step(options.on_step, f"environment {session.environment} on {session.target.kind}")
             _one_account_per_run(session, accounts)
             allowed = _confirmed_protected(options.confirm_protected, session.environment, single)
-            prepared[label] = (session, *prepare_up(session, options.confirm, allowed))
+            prepared[label] = (
+                session,
+                *prepare_up(session, options.confirm, allowed, options.on_plan),
+            )
         except ProvisionError as exc:
             outcome.error, outcome.exit_code = exc, exc.exit_code
     if not single and options.confirm_protected:
@@ -212,15 +215,21 @@ def _confirmed_protected(value: str | None, environment: str, single: bool) -> b
 
 
 def prepare_up(
-    session: Session, confirm: Confirm, allow_protected: bool = False
+    session: Session,
+    confirm: Confirm,
+    allow_protected: bool = False,
+    on_plan: Callable[[str, Plan], None] | None = None,
 ) -> tuple[Plan, ActualState]:
-    """Everything ``up`` does before its first write: plan, pre-flight, protection, confirm."""
+    """Everything ``up`` does before its first write: plan, pre-flight, protection, confirm
+    (``on_plan`` sees the plan before the confirmation and before any write)."""
     plan, actual = make_plan(session)
     if not plan.has_changes:
         return plan, actual
     failures = check_preflight(session, plan)
     if failures:
         raise PreflightError(failures)
+    if on_plan is not None:
+        on_plan(session.environment, plan)
     if plan.destructive:
         guard_protected(session, allow_protected, "destructive changes (replace/delete)")
         if not confirm(plan):
@@ -403,6 +412,8 @@ def _teardown(session: Session, options: DownOptions) -> UpResult:
     plan = plan_down(session.desired, actual, purge=options.purge)
     if not plan.has_changes:
         return UpResult(plan, None)
+    if options.on_plan is not None:
+        options.on_plan(session.environment, plan)
     if not options.confirm(plan):
         raise AbortedError("nothing deleted: not confirmed")
     result = apply.execute(plan, session.desired, session.backend, on_event=options.on_event)

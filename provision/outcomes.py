@@ -68,6 +68,7 @@ class UpOptions:
     on_event: Callable[[Event], None] | None = None
     on_check: Callable[[str, CheckResult], None] | None = None
     on_step: Callable[[str], None] | None = None
+    on_plan: Callable[[str, Plan], None] | None = None  # (environment, plan) before applying
     # (environment, deployment, identity, reason) each time a readiness probe is refused
     on_wait: Callable[[str, str, str, str], None] | None = None
     # (environment, deployment, identity) when a readiness probe starts
@@ -81,6 +82,7 @@ class DownOptions:
     confirm_protected: str | None = None
     on_event: Callable[[Event], None] | None = None
     on_step: Callable[[str], None] | None = None
+    on_plan: Callable[[str, Plan], None] | None = None  # (environment, plan) before deleting
 
 
 @dataclass(frozen=True)

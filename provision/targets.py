@@ -6,6 +6,8 @@ server, else start the embedded emulator in-process on that state directory (so 
 directory is ``$PROVISION_EMULATOR_STATE`` or ``<project>/.emulator/<env>``. The emulator
 target acts as its ``deployer`` principal unless another is named (``principal``, or
 ``$PROVISION_EMULATOR_PRINCIPAL``): e.g. ``app``, which holds no ARM roles.
+The embedded emulator runs the ``realistic`` timing profile (writes take ~2 s, new roles ~5 s
+to reach the data plane, as on Azure) unless ``$PROVISION_EMULATOR_TIMING`` says ``instant``.
 Azure SDK and emulator imports happen here lazily, keeping ``provision --help`` fast; of the
 emulator only its public API, ``emulator.api``, is used. Every backend comes wrapped in the one
 retry policy (``provision.backends.retry``).
@@ -28,6 +30,8 @@ from provision.errors import TargetError, UsageError
 
 STATE_VARIABLE = "PROVISION_EMULATOR_STATE"
 PRINCIPAL_VARIABLE = "PROVISION_EMULATOR_PRINCIPAL"
+# The embedded emulator's timing profile: realistic (default, like Azure) or instant.
+TIMING_VARIABLE = "PROVISION_EMULATOR_TIMING"
 DEFAULT_EMULATOR_PRINCIPAL = "deployer"
 
 
@@ -120,12 +124,17 @@ def _emulator(state_dir: Path, on_step: Callable[[str], None]) -> Iterator[tuple
         yield running, False
         return
     try:
-        from emulator.api import Emulator
+        from emulator.api import TIMING_PROFILES, Emulator, EmulatorConfig
     except ImportError as exc:
         raise TargetError(f"the embedded emulator is not available ({exc})") from exc
+    timing = os.environ.get(TIMING_VARIABLE) or "realistic"
+    if timing not in TIMING_PROFILES:
+        known = ", ".join(sorted(TIMING_PROFILES))
+        raise UsageError(f"{TIMING_VARIABLE}={timing[:40]!r}: expected one of {known}")
     on_step(f"starting local emulator (state {_shown(state_dir)})…")
     try:
-        emu = Emulator(state_dir=state_dir, port=None)  # stable URLs across runs
+        # port=None: reuse the state directory's last port (stable URLs across runs)
+        emu = Emulator(state_dir=state_dir, port=None, config=EmulatorConfig(timing=timing))
         emu.start()
     except Exception as exc:
         raise TargetError(f"could not start the emulator in {state_dir}: {exc}") from exc
