@@ -8,6 +8,7 @@ built from ARM error codes only: tokens, keys and secrets never reach exception 
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,6 +61,11 @@ from provision.model import (
     Usage,
     role_guid,
 )
+
+# azure-identity logs the whole credential chain as a warning when sign-in fails; without a
+# handler Python would print it to stderr (logging.lastResort). Our AuthError already says what
+# failed and the fix in one line and keeps the chain for --debug (which configures logging).
+logging.getLogger("azure").addHandler(logging.NullHandler())
 
 ARM_SCOPE = "https://management.azure.com/.default"
 ACCOUNT_TYPE = "Microsoft.CognitiveServices/accounts"
