@@ -17,7 +17,18 @@ __all__ = ["open_webrtc"]
 
 
 async def open_webrtc(request: OpenRequest) -> Transport:
-    """Open one realtime session over WebRTC on ``request.target``."""
+    """Open one realtime session over WebRTC on ``request.target``.
+
+    WebRTC speaks the GA protocol only (every model, ``-preview`` ones included); the legacy
+    preview WebRTC flow (``realtimeapi/sessions``, regional ``realtimertc`` hosts) is not used.
+    """
+    from smoke.errors import UsageError
+    from smoke.realtime.dialects import Dialect
     from smoke.webrtc.session import WebRtcTransport
+
+    if request.protocol.dialect is not Dialect.GA:
+        raise UsageError(
+            "WebRTC uses the GA protocol only; the preview dialect works over websocket"
+        )
 
     return await WebRtcTransport.open(request)

@@ -75,3 +75,17 @@ async def test_a_good_key_opens_and_closes(emulator: Emulator) -> None:
     finally:
         await transport.close()
     assert transport.lost is None
+
+
+async def test_the_preview_dialect_is_refused_before_any_request(emulator: Emulator) -> None:
+    from smoke.errors import UsageError
+
+    req = request(emulator, "https://127.0.0.1:9/dataplane/x/", "k" * 32, "gpt-realtime", [])
+    preview = OpenRequest(
+        target=req.target,
+        protocol=RealtimeProtocol(Dialect.PREVIEW),
+        clock=req.clock,
+        settings=req.settings,
+    )
+    with pytest.raises(UsageError, match="GA protocol only"):
+        await open_webrtc(preview)
