@@ -122,7 +122,9 @@ class Progress:
     def _finish(self, key: Any, phase: str, text: str) -> None:
         seconds = self.clock() - self._started.pop(key, self.clock())
         retries = self._retries.pop(key, 0)
-        extra = f", {retries} retried" if retries else ""
+        # apply retries a request; a readiness probe is refused and tries again
+        word = "refused" if key[0] == "ready" else "retried"
+        extra = f", {retries} {word}" if retries else ""
         line = f"{text} ({_elapsed(seconds)}{extra})"
         if self.live and key in self._tasks:
             from rich.markup import escape
@@ -130,7 +132,7 @@ class Progress:
             color = _STYLE[phase]
             task = self._tasks.pop(key)
             # the elapsed column shows the time; the description keeps the retry count
-            shown = f"{text} ({retries} retried)" if retries else text
+            shown = f"{text} ({retries} {word})" if retries else text
             description = f"[{color}]{_LABEL[phase]}[/{color}] {escape(shown)}"
             self._display().update(task, description=description, total=1, completed=1)
         else:

@@ -67,7 +67,7 @@ def test_plain_readiness_shows_the_wait_reason_then_the_outcome() -> None:
         "… [dev] readiness gpt-realtime as emulator:app",
         "⋯ [dev] readiness gpt-realtime as emulator:app: waiting, 401 role not effective yet; "
         "retry in 1s",
-        "✓ [dev] readiness gpt-realtime as emulator:app ready (2.0s, 1 retried)",
+        "✓ [dev] readiness gpt-realtime as emulator:app ready (2.0s, 1 refused)",
         "✗ [dev] readiness mini as self: NOT ready",
     ]
 
