@@ -13,7 +13,7 @@ import traceback
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
@@ -28,6 +28,10 @@ from smoke.exits import (
     EXIT_USAGE,
 )
 from smoke.options import RunChoices
+
+if TYPE_CHECKING:
+    from smoke.options import SmokeOptions
+    from smoke.run import SmokeReport
 
 __all__ = ["RunRequest", "execute"]
 
@@ -133,24 +137,13 @@ def _resolve(
 
 def _run(req: RunRequest, source: EnvironmentSource | None) -> int:
     from smoke.options import build_options
-    from smoke.progress import make_progress
-    from smoke.run import run_smoke
 
     with ExitStack() as stack:  # keeps the environment (e.g. an embedded emulator) open
         env = _resolve(req, source, stack)
         options = build_options(req.choices, env.defaults)
         for note in env.notes:
             click.echo(f"smoke: {note}", err=True)
-        click.echo(
-            f"smoke: checking {len(env.targets)} deployment(s) of {env.label or 'the endpoint'} "
-            f"over {' and '.join(options.transports)}, up to {options.concurrency} at once",
-            err=True,
-        )
-        progress = make_progress(sys.stderr)
-        try:
-            report = asyncio.run(run_smoke(env.targets, options, progress))
-        finally:
-            progress.close()
+        report = asyncio.run(_signed_in_run(env, options))
     from smoke.report_outputs import emit
 
     emit(report, req)
@@ -158,6 +151,24 @@ def _run(req: RunRequest, source: EnvironmentSource | None) -> int:
     if code == 0 and req.strict_lifecycle and report.warnings:
         return EXIT_LIFECYCLE
     return code
+
+
+async def _signed_in_run(env: ResolvedEnvironment, options: SmokeOptions) -> SmokeReport:
+    """Sign in once (an AuthError stops here, before any progress), then run."""
+    from smoke.progress import make_progress
+    from smoke.run import run_smoke, sign_in
+
+    await sign_in(env.targets)
+    click.echo(
+        f"smoke: checking {len(env.targets)} deployment(s) of {env.label or 'the endpoint'} "
+        f"over {' and '.join(options.transports)}, up to {options.concurrency} at once",
+        err=True,
+    )
+    progress = make_progress(sys.stderr)
+    try:
+        return await run_smoke(env.targets, options, progress, signed_in=True)
+    finally:
+        progress.close()
 
 
 def _auth_failed(exc: AuthError, debug: bool) -> int:

@@ -274,7 +274,10 @@ class RealtimeClient:
         self.protocol.send(event, self._clock())
         for frame in self.protocol.data_to_send():
             try:
-                await asyncio.wait_for(self._ws.send(frame), self._settings.send_timeout)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+                # (Ctrl-C) that races with completion, and the run would not stop.
+                async with asyncio.timeout(self._settings.send_timeout):
+                    await self._ws.send(frame)
             except ConnectionClosed as exc:
                 frame_info = exc.rcvd or exc.sent
                 raise ConnectionLost(frame_info.code if frame_info else None) from None
@@ -295,7 +298,8 @@ class RealtimeClient:
                 raise SmokeTimeout(what, timeout)
             self._changed.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), remaining)
+                async with asyncio.timeout(remaining):
+                    await self._changed.wait()
 
     async def send_prompt_audio(self, audio: PromptAudio, deadline_s: float) -> None:
         """Append the prompt and its trailing silence: burst (as fast as accepted) or real time.
@@ -336,7 +340,8 @@ class RealtimeClient:
             if self._lost is None:
                 self.protocol.close(self._clock())
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._ws.close(), self._settings.close_timeout + 1)
+                async with asyncio.timeout(self._settings.close_timeout + 1):
+                    await self._ws.close()
         self._pump_task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self._pump_task

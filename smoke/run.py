@@ -47,6 +47,7 @@ __all__ = [
     "Target",
     "run_smoke",
     "run_smoke_sync",
+    "sign_in",
     "smoke_environment",
 ]
 
@@ -201,7 +202,7 @@ async def smoke_deployment(
     )
 
 
-async def _sign_in(targets: Sequence[Target]) -> None:
+async def sign_in(targets: Sequence[Target]) -> None:
     """Get each distinct credential's secret once: a sign-in failure is one error for the run."""
     seen: set[int] = set()
     for target in targets:
@@ -216,11 +217,16 @@ def _warnings(targets: Sequence[Target]) -> list[str]:
 
 
 async def run_smoke(
-    targets: Sequence[Target], options: SmokeOptions, progress: Progress | None = None
+    targets: Sequence[Target],
+    options: SmokeOptions,
+    progress: Progress | None = None,
+    *,
+    signed_in: bool = False,
 ) -> SmokeReport:
     """Check every target on every transport, at most ``options.concurrency`` at once.
 
-    ``progress`` (optional) hears when each deployment × transport starts and finishes.
+    ``progress`` (optional) hears when each deployment × transport starts and finishes;
+    ``signed_in`` skips :func:`sign_in` when the caller already did it.
     """
     if not targets:
         raise UsageError("no deployments to check")
@@ -228,7 +234,8 @@ async def run_smoke(
         _ = target.url  # a bad endpoint is bad input (UsageError), not a failed check
     for transport in options.transports:
         opener_for(transport)  # an unavailable transport is bad input, before any session
-    await _sign_in(targets)
+    if not signed_in:
+        await sign_in(targets)
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.monotonic()
     gate = asyncio.Semaphore(max(1, options.concurrency))

@@ -349,3 +349,21 @@ def test_provision_up_with_smoke_runs_the_smoke_test(tmp_path, monkeypatch, emul
     assert result.exit_code == 0, result.output
     assert "Realtime smoke" in result.stdout
     assert "4/4 deployment(s) passed" in result.stdout
+
+
+@pytest.mark.conformance
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_deployment_passes_under_50_percent_handshake_throttling(env_dir, emulator, seed):
+    """Every scenario's handshake (not only the first) waits out 429s under the readiness
+    policy: with half of all handshakes refused, every deployment still passes."""
+    admin(emulator, "config", {"realtime_throttle_rate": 0.5, "seed": seed})
+    try:
+        result = smoke(env_dir, "--json", wait=120)
+    finally:
+        admin(emulator, "config", {"realtime_throttle_rate": 0.0})
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert all(d["passed"] for d in report["deployments"]) and len(report["deployments"]) == 4
+    statuses = [a["status"] for d in report["deployments"] for a in d["readiness"]["attempts"]]
+    assert statuses and set(statuses) == {429}  # throttling happened, and was waited out
+    assert any(len(d["scenarios"]) == 2 for d in report["deployments"])
