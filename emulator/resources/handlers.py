@@ -21,9 +21,10 @@ async def put_group(ctx: RequestContext) -> web.Response:
     """``PUT``: 201 created, 200 updated (not an LRO)."""
     sub = rc.subscription_id(ctx)
     rbac.authorize(ctx, f"{_RG}/write", _scope(sub, ctx))
-    body = await ctx.json_object()
+    gm.validate_name(ctx.params["rg"])
+    request = gm.parse_put(await ctx.json_object())
     with ctx.store.transaction():
-        doc, status = gm.put_group(ctx, sub, ctx.params["rg"], body)
+        doc, status = gm.put_group(ctx, sub, ctx.params["rg"], request)
     return json_response(gm.to_json(doc, rc.now()), status)
 
 

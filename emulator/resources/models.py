@@ -11,6 +11,7 @@ the role assignments at and below it as soon as the deletion is accepted.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from emulator.arm import common as rc
@@ -41,11 +42,17 @@ def live(ctx: RequestContext, sub: str, name: str, at: float) -> dict[str, Any] 
     return None if rc.group_gone(doc, at) else doc
 
 
-def put_group(
-    ctx: RequestContext, sub: str, name: str, body: dict[str, Any]
-) -> tuple[dict[str, Any], int]:
-    """Create (201) or update (200) a group; location is required and immutable."""
-    validate_name(name)
+@dataclass(frozen=True)
+class GroupRequest:
+    """A validated resource-group PUT."""
+
+    location: str
+    tags: dict[str, str] | None
+    managed_by: str | None
+
+
+def parse_put(body: dict[str, Any]) -> GroupRequest:
+    """Check a PUT body: ``location`` required and served, ``tags``, ``managedBy``."""
     loc = rc.location(body, "resource group")
     if loc not in catalog.REGIONS:
         raise bad_request(
@@ -53,8 +60,16 @@ def put_group(
             f"The provided location '{loc}' is not available for resource group. List of "
             f"available regions is '{','.join(sorted(catalog.REGIONS))}'.",
         )
-    tags = rc.tags(body)
-    managed_by = rc.opt_str(body, "managedBy")
+    return GroupRequest(loc, rc.tags(body), rc.opt_str(body, "managedBy"))
+
+
+def put_group(
+    ctx: RequestContext, sub: str, name: str, request: GroupRequest
+) -> tuple[dict[str, Any], int]:
+    """Create (201) or update (200) a group; location is immutable.
+
+    ``name`` was checked with ``validate_name`` (before the body)."""
+    loc, tags, managed_by = request.location, request.tags, request.managed_by
     at = rc.now()
     doc = live(ctx, sub, name, at)
     if doc is not None and rc.group_deleting(doc, at):
