@@ -8,6 +8,7 @@ import json
 import ssl
 
 import aiohttp
+import openai
 import pytest
 from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 from rt_env import TOKEN_AUDIENCE, Account, admin
@@ -77,9 +78,13 @@ async def test_the_sdk_multipart_form_works_with_the_resource_key(
                     "instructions": "Be brief.",
                 },
             )
-        assert raw.status_code == 201
-        assert raw.headers["Location"].split("/")[-1].startswith("rtc_")
-        assert raw.content.decode().startswith("v=0")
+            assert raw.status_code == 201
+            call_id = raw.headers["Location"].split("/")[-1]
+            assert call_id.startswith("rtc_")
+            assert raw.content.decode().startswith("v=0")
+            await sdk.realtime.calls.hangup(call_id)  # the SDK's path shape: calls/{id}/hangup
+            with pytest.raises(openai.NotFoundError):
+                await sdk.realtime.calls.hangup(call_id)
     finally:
         await caller.pc.close()
 
