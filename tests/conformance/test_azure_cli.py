@@ -21,7 +21,8 @@ from emulator.api import admin_client
 from tests.conformance.azcli import Az, az_environment
 from tests.conformance.served import Served
 
-pytestmark = pytest.mark.timeout(1500)
+# One worker runs the whole module: its fixtures (served emulator, sign-in, resources) once.
+pytestmark = [pytest.mark.timeout(1500), pytest.mark.xdist_group("azure-cli")]
 
 RG, ACCOUNT, LOCATION = "rg-azcli", "aoai-azcli", "swedencentral"
 OPENAI_USER = "Cognitive Services OpenAI User"

@@ -28,7 +28,8 @@ from websockets.sync.client import connect
 from emulator.api import sdk_client_options, sdk_credential
 from tests.conformance.served import Served
 
-pytestmark = pytest.mark.timeout(900)
+# One worker runs the whole module: its fixtures (served emulator, sign-in, resources) once.
+pytestmark = [pytest.mark.timeout(900), pytest.mark.xdist_group("openai-js")]
 
 SCRIPT = Path(__file__).parent / "js" / "realtime_turn.mjs"
 FIXTURES = Path(__file__).resolve().parents[2] / "smoke" / "fixtures"
