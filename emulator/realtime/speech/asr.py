@@ -63,11 +63,19 @@ def _no_speech(samples: Pcm16) -> bool:
     return bool(np.percentile(flatness, 25) > _GATE_FLATNESS)
 
 
+#: pocketsphinx options. maxhmmpf 5000 (library default 30000) measured ≈30 % less CPU with the
+#: same WER on flite speech. Tried and rejected for the emulator (bench/speech_wer.py set):
+#: maxhmmpf 2500 (≈20 % less CPU, but after other utterances it misread a smoke fixture,
+#: "repeat after me" → "read the doctor may"), a phone lookahead (pl_window 5), narrower fwdflat
+#: beams or frame downsampling (ds 2): 6–18 points of WER; no fwdflat pass: 3 points.
+DECODER_DEFAULTS: dict[str, Any] = {"loglevel": "FATAL", "maxhmmpf": 5000}
+
+
 def new_decoder(options: dict[str, Any]) -> Any:
     """A pocketsphinx ``Decoder`` with the project's defaults (≈0.3–1 s, ≈90 MB)."""
     from pocketsphinx import Decoder
 
-    return Decoder(**{"loglevel": "FATAL", "maxhmmpf": 5000, **options, "samprate": ASR_RATE})
+    return Decoder(**{**DECODER_DEFAULTS, **options, "samprate": ASR_RATE})
 
 
 def _hypothesis(decoder: Any) -> str:
@@ -128,9 +136,8 @@ class DecoderStream:
 class Recognizer:
     """In-process pocketsphinx recogniser; thread-safe (one decoder behind a lock).
 
-    The decoder (≈0.3–1 s to load, ≈100 MB) is created on first use. Extra keyword arguments
-    are pocketsphinx config options. ``maxhmmpf`` defaults to 5000 (library default 30000):
-    measured ≈30 % less CPU with the same WER on flite speech.
+    The decoder (≈0.3–1 s to load, ≈90 MB) is created on first use. Extra keyword arguments
+    are pocketsphinx config options over :data:`DECODER_DEFAULTS`.
     """
 
     def __init__(self, **decoder_options: Any) -> None:
