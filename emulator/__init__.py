@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy: `emulator --help` and `provision --help` should not pay for importing aiohttp.
+    # Lazy: `realtime-emulator --help` and `provision --help` should not pay for importing aiohttp.
     if name in ("EmulatorConfig", "FaultRule"):
         from emulator import config
 

@@ -1,4 +1,4 @@
-"""``emulator serve``: run the emulator in the foreground until SIGINT/SIGTERM."""
+"""``realtime-emulator serve``: run the emulator in the foreground until SIGINT/SIGTERM."""
 
 from __future__ import annotations
 

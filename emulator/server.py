@@ -1,7 +1,7 @@
 """The emulator's HTTPS server: one aiohttp application on loopback serving every service.
 
 ``Emulator`` runs it on a background thread (tests, the embedded ``--env local`` target);
-``Emulator.serve_forever`` runs it in the foreground (``emulator serve``).
+``Emulator.serve_forever`` runs it in the foreground (``realtime-emulator serve``).
 """
 
 from __future__ import annotations
@@ -253,7 +253,7 @@ class Emulator:
         self._finish()
 
     async def serve_forever(self, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
-        """Serve on the current event loop until ``stop`` is set (``emulator serve``).
+        """Serve on the current event loop until ``stop`` is set (``realtime-emulator serve``).
 
         ``ready`` is set once the port is bound and ``connection.json`` is written.
         """
