@@ -26,6 +26,7 @@ PUBLIC_GRAPH = "https://graph.microsoft.com"
 _VERSION = r"/graph/(?P<version>v1\.0|beta)"
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _MAX_IDS = 1000
+_WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
 def graph_audiences(base_url: str) -> list[str]:
@@ -196,6 +197,21 @@ async def _graph_json(ctx: RequestContext) -> dict[str, Any]:
         raise bad_request("BadRequest", exc.message) from None
 
 
+async def unknown_segment(ctx: RequestContext) -> web.Response:
+    """Any other GET: Graph's answer for a path it does not know."""
+    _authenticate(ctx)
+    segment = ctx.path.rstrip("/").rsplit("/", 1)[-1]
+    raise bad_request("BadRequest", f"Resource not found for the segment '{segment}'.")
+
+
+async def read_only(ctx: RequestContext) -> web.Response:
+    """Writes: the emulated directory is read-only (as for a caller with read permissions)."""
+    _authenticate(ctx)
+    raise GraphError(
+        403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation."
+    )
+
+
 ROUTES = [
     Route("GET", _VERSION + r"/servicePrincipals", list_service_principals, "graph"),
     Route(
@@ -210,4 +226,7 @@ ROUTES = [
     Route("GET", _VERSION + r"/groups", list_groups, "graph"),
     Route("POST", _VERSION + r"/directoryObjects/getByIds", get_by_ids, "graph"),
     Route("GET", _VERSION + r"/directoryObjects/(?P<id>[^/]+)", get_directory_object, "graph"),
+    # Last: whatever else reaches /graph answers in Graph's shape, never ARM's.
+    Route("GET", r"/graph(?:/.*)?", unknown_segment, "graph"),
+    *[Route(method, r"/graph(?:/.*)?", read_only, "graph") for method in _WRITES],
 ]

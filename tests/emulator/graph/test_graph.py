@@ -200,3 +200,24 @@ def test_paths_are_case_insensitive(emulator: Emulator, graph: Graph) -> None:
     app = emulator.connection.principals["app"]
     answer = graph.get(f"/SERVICEPRINCIPALS/{app.object_id}")
     assert answer.status_code == 200
+
+
+def test_unknown_paths_and_writes_answer_in_graph_shape(emulator: Emulator, graph: Graph) -> None:
+    unknown = graph.get("/applicationTemplatesX")
+    assert unknown.status_code == 400
+    assert unknown.json()["error"]["message"] == (
+        "Resource not found for the segment 'applicationTemplatesX'."
+    )
+    app = emulator.connection.principals["app"]
+    write = requests.delete(
+        f"{graph.base}/servicePrincipals/{app.object_id}",
+        headers={"Authorization": f"Bearer {graph.token}"},
+        verify=graph.verify,
+        timeout=10,
+    )
+    assert write.status_code == 403
+    assert write.json()["error"]["code"] == "Authorization_RequestDenied"
+    # The principal is still there.
+    assert graph.get(f"/servicePrincipals/{app.object_id}").status_code == 200
+    # Unauthenticated calls are refused before anything else.
+    assert graph.get("/applicationTemplatesX", token="").status_code == 401
