@@ -228,7 +228,8 @@ class ResponseControl:
             ),
             None,
         )
-        return answer_from_output(call.name or "" if call else "", output.output or "")
+        name = (call.name or "") if call is not None else ""
+        return answer_from_output(name, output.output or "")
 
     def _rate_limits(self, run: ResponseStream) -> dict[str, Any]:
         """``rate_limits.updated`` at the start of a response (its output reserved)."""
