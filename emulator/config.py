@@ -76,6 +76,8 @@ class EmulatorConfig:
     """Maximum realtime session length (Azure: 30 minutes)."""
     throttle_rate: float = 0.0
     error_rate: float = 0.0
+    throttle_retry_after: int = 1
+    """``Retry-After`` seconds of the random ARM 429s (``throttle_rate``); 0 means "retry now"."""
     realtime_throttle_rate: float = 0.0
     """Fraction of realtime WebSocket handshakes refused with HTTP 429 and ``Retry-After``."""
     latency_ms: float = 0.0

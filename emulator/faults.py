@@ -40,12 +40,13 @@ class Faults:
                 return ServiceError(rule.status, rule.code, rule.message, headers=headers)
             config = self._config
             if config.throttle_rate and self._draw() < config.throttle_rate:
+                wait = config.throttle_retry_after
                 return ServiceError(
                     429,
                     "TooManyRequests",
                     "The request is being throttled as the limit has been reached for operation "
-                    "type. Please try again after '1' seconds.",
-                    headers={"Retry-After": "1"},
+                    f"type. Please try again after '{wait}' seconds.",
+                    headers={"Retry-After": str(wait)},
                 )
             if config.error_rate and self._draw() < config.error_rate:
                 return ServiceError(

@@ -6,8 +6,8 @@ Data-plane lookups: ``accounts.models.find_account_by_subdomain`` and
 
 from __future__ import annotations
 
-from emulator.cognitiveservices import capacity, discovery
+from emulator.cognitiveservices import capacity, discovery, rai
 from emulator.cognitiveservices.accounts import handlers as accounts
 from emulator.cognitiveservices.deployments import handlers as deployments
 
-ROUTES = [*capacity.ROUTES, *discovery.ROUTES, *accounts.ROUTES, *deployments.ROUTES]
+ROUTES = [*capacity.ROUTES, *discovery.ROUTES, *rai.ROUTES, *accounts.ROUTES, *deployments.ROUTES]

@@ -235,3 +235,27 @@ def test_account_create_and_delete_headers(rmc, raw, sub) -> None:
     deleted = raw("DELETE", path, api_version="2025-06-01")
     # Accounts_Delete: 202 + Location (default final state for DELETE)
     assert deleted.status == 202 and "location" in deleted.headers and deleted.body is None
+
+
+# -- content-filter policies, throttle Retry-After ------------------------------------------------
+def test_built_in_rai_policies(cs, make_account) -> None:
+    make_account()
+    names = {p.name for p in cs.rai_policies.list("rg1", "acct1")}
+    assert names == {"Microsoft.Default", "Microsoft.DefaultV2"}
+    v2 = cs.rai_policies.get("rg1", "acct1", "microsoft.defaultv2")
+    assert v2.name == "Microsoft.DefaultV2" and v2.properties.type == "SystemManaged"
+    assert any(f.name == "Jailbreak" for f in v2.properties.content_filters)
+    with pytest.raises(HttpResponseError) as caught:
+        cs.rai_policies.get("rg1", "acct1", "Custom.Policy")
+    assert caught.value.status_code == 404
+
+
+@pytest.mark.parametrize("seconds", [0, 3])
+def test_random_throttle_retry_after_is_configurable(emulator: Emulator, raw, sub, seconds) -> None:
+    emulator.admin.set_config(throttle_rate=1.0, throttle_retry_after=seconds)
+    try:
+        reply = raw("GET", f"/subscriptions/{sub}/resourcegroups", api_version="2021-04-01")
+    finally:
+        emulator.admin.set_config(throttle_rate=0.0)
+    assert reply.status == 429 and reply.headers["retry-after"] == str(seconds)
+    assert f"after '{seconds}' seconds" in reply.body["error"]["message"]
