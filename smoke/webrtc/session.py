@@ -144,8 +144,10 @@ class WebRtcTransport:
             if remaining <= 0:
                 raise SmokeTimeout("ICE, DTLS and the data channel to connect", timeout)
             self._changed.clear()
+            # asyncio.timeout, not wait_for: wait_for can swallow a Ctrl-C on Python 3.11
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), remaining)
+                async with asyncio.timeout(remaining):
+                    await self._changed.wait()
 
     # -- peer connection events ------------------------------------------------------------------
     def _mark_once(self, name: str) -> None:
@@ -259,7 +261,8 @@ class WebRtcTransport:
 
         self._mic.speak(pcm, progress)
         try:
-            await asyncio.wait_for(self._mic.finished.wait(), deadline_s)
+            async with asyncio.timeout(deadline_s):
+                await self._mic.finished.wait()
         except TimeoutError:
             raise SmokeTimeout("streaming the prompt", deadline_s) from None
         self.protocol.mark("audio_sent", self.now(), pace="realtime")
@@ -277,8 +280,10 @@ class WebRtcTransport:
             if remaining <= 0:
                 raise SmokeTimeout(what, timeout)
             self._changed.clear()
+            # asyncio.timeout, not wait_for: wait_for can swallow a Ctrl-C on Python 3.11
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), remaining)
+                async with asyncio.timeout(remaining):
+                    await self._changed.wait()
 
     async def _finish_playback(self) -> None:
         """The scenario is done at ``response.done``; the reply's audio keeps arriving in real
@@ -312,7 +317,8 @@ class WebRtcTransport:
             if self._lost is None:
                 self.protocol.close(self._clock())
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._pc.close(), 5.0)
+                async with asyncio.timeout(5.0):
+                    await self._pc.close()
         if self._reader is not None:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
