@@ -1,4 +1,4 @@
-"""The ``realtime-emulator`` command line, run as a user would: subprocesses, signals, exit codes."""
+"""The ``realtime-emulator`` command, run as a user would: subprocesses, signals, exit codes."""
 
 from __future__ import annotations
 
@@ -375,3 +375,42 @@ def test_serve_with_default_timing_is_realistic(serve, tmp_path: Path) -> None:
 def test_debug_flag_is_accepted_by_every_command(tmp_path: Path) -> None:
     result = run_cli("--debug", "config", "show", "--state-dir", str(tmp_path / "none"))
     _one_line_error(result, 10, "no running emulator")
+
+
+def test_ctrl_c_during_a_client_command_is_130_without_traceback(tmp_path: Path) -> None:
+    from emulator import tls
+
+    state = tmp_path / "silent"
+    state.mkdir()
+    tls.ensure_certificates(state)
+    with socket.socket() as silent:  # accepts TCP, never answers TLS: the command blocks
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        fake = connection.Connection(
+            url=f"https://127.0.0.1:{port}",
+            arm_url=f"https://127.0.0.1:{port}/",
+            authority_url=f"https://127.0.0.1:{port}",
+            data_plane_url=f"https://127.0.0.1:{port}/dataplane",
+            ca_bundle=state / tls.CA_FILE,
+            tenant_id=str(uuid.uuid4()),
+            subscription_id=str(uuid.uuid4()),
+            port=port,
+            pid=os.getpid(),
+            admin_key="k" * 43,
+        )
+        connection.write(state / connection.FILE_NAME, fake)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "emulator", "stats", "--state-dir", str(state)],
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        with selectors.DefaultSelector() as selector:  # wait until the command is connecting
+            selector.register(silent, selectors.EVENT_READ)
+            assert selector.select(DEADLINE), "the command never connected"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=DEADLINE)
+    assert proc.returncode == 130, (out, err)
+    assert "Traceback" not in err and err.strip() == "realtime-emulator: interrupted"
