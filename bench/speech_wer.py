@@ -1,5 +1,8 @@
 """Benchmark the offline speech stack: TTS speed, ASR speed and the recogniser's WER on the
-TTS's own reply audio (the emulator's round trip) and on the smoke fixtures.
+TTS's own reply audio (the emulator's round trip) and on the smoke fixtures, decoded whole
+and streamed in 100 ms chunks as the emulator does while the user speaks. For streaming it
+prints the CPU time left when speech stops (``finish``) beside the whole-utterance decode
+(the anchor): CPU time, unlike latency, barely depends on how busy the machine is.
 
 Usage:
     python bench/speech_wer.py [--engine flite|espeak] [--decoder-option KEY=VALUE ...]
@@ -20,7 +23,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from emulator.realtime.speech import Recognizer, Synthesizer, normalize_text, reply_text
+from emulator.realtime.speech import (
+    DecoderStream,
+    Recognizer,
+    Synthesizer,
+    normalize_text,
+    reply_text,
+)
+from emulator.realtime.speech.asr import new_decoder
 
 RATE = 24000
 FIXTURES = Path(__file__).resolve().parents[1] / "smoke" / "fixtures"
@@ -119,13 +129,42 @@ def main() -> int:
     )
     hyps, latencies, cpu = _decode_all(rec, clips)
     _report("replies: TTS -> ASR", replies, hyps, clips, latencies, cpu)
+    whole_cpu = list(cpu)
 
     manifest = json.loads((FIXTURES / "prompts.json").read_text())
     fixture_clips = [_load(FIXTURES / name) for name in manifest]
     hyps, latencies, cpu = _decode_all(rec, fixture_clips)
     refs = [str(m["text"]) for m in manifest.values()]
     _report("smoke fixtures", refs, hyps, fixture_clips, latencies, cpu)
+    whole_cpu += cpu
+    _streaming(options, replies + refs, clips + fixture_clips, whole_cpu)
     return 0
+
+
+def _streaming(options, refs: list[str], clips: list[np.ndarray], whole_cpu: list[float]) -> None:
+    """Stream every clip in 100 ms chunks; CPU per utterance while feeding and at the end."""
+    decoder = new_decoder(options)
+    hyps, feed_cpu, finish_cpu = [], [], []
+    for pcm in clips:
+        start = time.thread_time()
+        stream = DecoderStream(decoder, RATE)
+        for offset in range(0, pcm.size, RATE // 10):
+            stream.feed(pcm[offset : offset + RATE // 10].astype("<i2").tobytes())
+        fed = time.thread_time()
+        hyps.append(stream.finish())
+        finish_cpu.append(time.thread_time() - fed)
+        feed_cpu.append(fed - start)
+    wer = jiwer.wer(
+        [normalize_text(r) or "-" for r in refs], [normalize_text(h) or "-" for h in hyps]
+    )
+    whole, finish = statistics.mean(whole_cpu), statistics.mean(finish_cpu)
+    print(f"\n[streamed, 100 ms chunks] {len(clips)} utterances (replies + fixtures)")
+    print(f"  WER {wer * 100:.1f} %   exact {_exact(refs, hyps)}/{len(refs)}")
+    print(
+        f"  CPU per utterance: while speaking {statistics.mean(feed_cpu) * 1000:.0f} ms,"
+        f" left when speech stops {finish * 1000:.0f} ms"
+        f" vs whole decode {whole * 1000:.0f} ms (anchor) -> {finish / whole:.2f}x"
+    )
 
 
 if __name__ == "__main__":
