@@ -271,8 +271,7 @@ def up(
     ]
     selection = orchestrate.Selection(tuple(refs), env_dir, principal, subscription)
     with Progress(plain=as_json) as progress:
-        options = steps.options(
-            orchestrate.UpOptions,
+        options = orchestrate.UpOptions(
             confirm=steps.confirmer(yes, "Apply destructive changes?"),
             confirm_protected=confirm_protected,
             wait=not no_wait,
@@ -315,8 +314,7 @@ def down(
     ref = orchestrate.EnvRef(name=env, file=env_file)
     selection = orchestrate.Selection((ref,), env_dir, principal, subscription)
     with Progress(plain=as_json) as progress:
-        options = steps.options(
-            orchestrate.DownOptions,
+        options = orchestrate.DownOptions(
             purge=purge,
             confirm=steps.confirmer(yes, "Delete these resources?"),
             confirm_protected=confirm_protected,

@@ -9,13 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from provision.errors import UsageError
-
-T = TypeVar("T")
 
 
 @contextmanager
@@ -46,18 +44,6 @@ def opened(
         ) as session,
     ):
         yield session
-
-
-def options(cls: Callable[..., T], **hooks: Any) -> T:
-    """``cls(**hooks)`` without the hooks ``cls`` does not define yet.
-
-    TODO(B): drop once orchestrate's options have ``on_plan`` (asked of A on the BOARD); until
-    then ``up``/``down`` cannot show the plan before a ``--yes`` apply.
-    """
-    import dataclasses
-
-    known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]  # a dataclass
-    return cls(**{k: v for k, v in hooks.items() if k in known})
 
 
 def confirmer(yes: bool, question: str) -> Callable[[Any], bool]:
@@ -159,7 +145,7 @@ def report_outcomes(report: Any, as_json: bool, text_of: Callable[[Any], str], c
         error = outcome.error or _not_ready(outcome)
         if error is not None:
             click.echo(render.prefixed(label, render.error_text(error), several), err=True)
-        elif outcome.skipped:
+        if outcome.skipped:
             click.echo(render.prefixed(label, outcome.skipped, several), err=True)
         elif outcome.result is not None:
             texts.append(render.prefixed(label, text_of(outcome.result), several))

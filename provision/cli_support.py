@@ -180,7 +180,7 @@ def _expected(exc: ProvisionError, as_json: bool, debug: bool) -> int:
 
     code = int(getattr(exc, "exit_code", EXIT_FAILURE))
     click.echo(render.error_text(exc), err=True)
-    detail = getattr(exc, "debug_detail", "")
+    detail = getattr(exc, "detail", None) or getattr(exc, "debug_detail", None)
     if debug and detail:
         click.echo(str(detail), err=True)
     if as_json:

@@ -53,6 +53,11 @@ class Project:
         assert result.exit_code == code, result.output
         return json.loads(result.stdout)
 
+    def applied(self, *args: str, env: str = "local", code: int = 0) -> Any:
+        """``up``/``down --json`` for one environment: its entry of ``environments``."""
+        (entry,) = self.json(*args, env=env, code=code)["environments"]
+        return entry
+
     def account_id(self) -> str:
         sub = self.emu.connection.subscription_id
         return (

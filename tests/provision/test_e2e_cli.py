@@ -25,10 +25,10 @@ def test_lifecycle_validate_plan_up_idempotent_status_outputs_down(project: Proj
     plan = project.json("plan", code=3)
     assert plan["has_changes"] and plan["summary"]["create"] == 8
 
-    up = project.json("up", "--yes")
+    up = project.applied("up", "--yes")
     assert len(up["apply"]["applied"]) == 8
 
-    again = project.json("up", "--yes")  # idempotent: nothing to apply
+    again = project.applied("up", "--yes")  # idempotent: nothing to apply
     assert again["apply"] is None and not again["plan"]["has_changes"]
     plan = project.json("plan")  # exit 0: no changes pending
     assert plan["summary"]["no-op"] == 8
@@ -50,7 +50,7 @@ def test_lifecycle_validate_plan_up_idempotent_status_outputs_down(project: Proj
         f"{wss}/v1/realtime?model=gpt-4o-realtime-preview"
     )
 
-    down = project.json("down", "--yes", "--purge")
+    down = project.applied("down", "--yes", "--purge")
     assert ("delete", "resource_group") in _actions(down["plan"])
     backend = project.backend()
     assert backend.get_resource_group(RG) is None
@@ -63,7 +63,9 @@ def test_converged_plan_costs_a_handful_of_requests(project: Project) -> None:
     project.emu.reset_stats()
     assert project.run("plan").exit_code == 0
     arm = [r for r in project.emu.stats()["requests"] if r["service"] == "arm"]
-    assert len(arm) == 4, arm  # RG, account, deployments, role assignments
+    # RG, account, deployments, role assignments + the model catalog (lifecycle warnings),
+    # read concurrently
+    assert len(arm) == 5, arm
     assert {r["method"] for r in arm} == {"GET"}
 
 
@@ -118,7 +120,7 @@ def test_down_leaves_foreign_resources_in_the_group(project: Project) -> None:
         description="not ours",
     )
 
-    down = project.json("down", "--yes")
+    down = project.applied("down", "--yes")
     kept = {c["name"]: c["reason"] for c in down["plan"]["changes"] if c["action"] == "no-op"}
     assert "theirs-acct" in kept[RG]
     assert backend.get_account(RG, ACCOUNT) is None
@@ -175,7 +177,7 @@ def test_soft_deleted_name_policy_fail(project: Project) -> None:
 
 def test_soft_deleted_name_policy_restore(project: Project) -> None:
     _soft_deleted(project, "restore")
-    up = project.json("up", "--yes")
+    up = project.applied("up", "--yes")
     assert any(c.get("kind") == "account" for c in up["apply"]["applied"])
     backend = project.backend()
     assert backend.get_deleted_account("swedencentral", RG, ACCOUNT) is None
@@ -185,7 +187,7 @@ def test_soft_deleted_name_policy_restore(project: Project) -> None:
 
 def test_soft_deleted_name_policy_purge(project: Project) -> None:
     _soft_deleted(project, "purge")
-    up = project.json("up", "--yes")
+    up = project.applied("up", "--yes")
     kinds = [c["kind"] for c in up["apply"]["applied"]][:3]
     assert kinds == ["resource_group", "deleted_account", "account"]
     assert project.json("plan")["has_changes"] is False
@@ -243,7 +245,7 @@ def test_request_conflict_and_throttling_are_retried(project: Project) -> None:
         FaultRule(match=r"/resourcegroups/", method="PUT", status=429, code="Throttled", times=2)
     )
     cfg.throttle_rate, cfg.seed = 0.05, 7
-    up = project.json("up", "--yes")
+    up = project.applied("up", "--yes")
     assert up["apply"]["retries"] >= 3
     statuses = project.arm_statuses()
     assert statuses.count(409) == 2 and statuses.count(429) >= 3

@@ -35,7 +35,7 @@ def test_account_kind_change_replaces_the_account(project: Project) -> None:
     backend = project.backend()
     assert backend.get_account(RG, ACCOUNT).kind == "OpenAI"  # untouched
 
-    up = project.json("up", "--yes")
+    up = project.applied("up", "--yes")
     applied = _applied(up)
     # The group is tagged "readiness pending" first (provision.marker), then the account replaced.
     assert applied[:2] == [("update", "resource_group"), ("replace", "account")]
@@ -82,7 +82,7 @@ def test_deployment_model_change_replaces_the_deployment(project: Project) -> No
     refused = project.run("up")
     assert refused.exit_code == 2 and "replace deployment gpt-realtime-mini" in refused.stderr
 
-    up = project.json("up", "--yes")
+    up = project.applied("up", "--yes")
     assert _applied(up) == [("update", "resource_group"), ("replace", "deployment")]  # + marker
     mini = [c for c in up["readiness"]["checks"] if c["deployment"] == "gpt-realtime-mini"]
     assert len(mini) == 2 and all(c["ready"] and c["dialect"] == "ga" for c in mini)

@@ -81,7 +81,7 @@ def test_refusals_are_summarized_by_status_code_and_meaning() -> None:
 
 def test_up_waits_for_role_propagation_then_reports_ready(project: Project) -> None:
     project.emu.config.role_propagation_seconds = 2.0
-    up = project.json("up", "--yes")
+    up = project.applied("up", "--yes")
     ready = up["readiness"]
     assert ready["ready"] is True and ready["skipped"] is None
     checks = {(c["deployment"], c["identity"]) for c in ready["checks"]}
@@ -95,7 +95,7 @@ def test_up_waits_for_role_propagation_then_reports_ready(project: Project) -> N
         assert "role not effective yet" in check["summary"]
     assert {c["dialect"] for c in ready["checks"]} == {"ga"}  # GA for every model by default
 
-    again = project.json("up", "--yes")  # nothing changed: nothing to wait for
+    again = project.applied("up", "--yes")  # nothing changed: nothing to wait for
     assert again["apply"] is None and again["readiness"] is None
 
 
@@ -107,14 +107,14 @@ def test_up_readiness_timeout_is_exit_4_with_a_clear_message(project: Project) -
     error = result.stderr.strip().splitlines()[-1]
     assert error.startswith("error: local: applied, but the data plane did not accept 8 of 8")
     assert "within 0.3s" in error and "401 PermissionDenied" in error and "smoke run" in error
-    data = json.loads(result.stdout)
+    (data,) = json.loads(result.stdout)["environments"]
     assert data["readiness"]["ready"] is False and len(data["apply"]["applied"]) == 8
     assert all(not c["ready"] and c["error"] for c in data["readiness"]["checks"])
 
 
 def test_no_wait_and_env_file_setting_skip_the_wait(project: Project) -> None:
     project.emu.config.role_propagation_seconds = 120.0
-    up = project.json("up", "--yes", "--no-wait")
+    up = project.applied("up", "--yes", "--no-wait")
     assert up["readiness"] is None and len(up["apply"]["applied"]) == 8
 
     capacity = {'sku = "GlobalStandard"\ncapacity = 1': 'sku = "GlobalStandard"\ncapacity = 2'}
