@@ -1,13 +1,14 @@
 """Timing and volume figures derived from a session log (pure, no I/O).
 
 The response latency ``first_audio_s`` is measured to the first reply audio from an anchor that
-depends on how the prompt was sent (``first_audio_from`` names it):
+depends on how the reply was asked for (``first_audio_from`` names it), in this order:
 
+- an explicit ``response.create`` (text scenario, the tool-call answer): when it was sent
+  (``request_sent``);
 - real-time pacing: the instant the audio sent reached the end of speech (``end_of_speech``),
   as a listener would hear it;
 - burst sending (the default): ``input_audio_buffer.speech_stopped``, because the prompt is all
-  sent before the server has heard it, so "end of speech" on our side means nothing;
-- text scenarios: when ``response.create`` was sent (``request_sent``).
+  sent before the server has heard it, so "end of speech" on our side means nothing.
 """
 
 from __future__ import annotations

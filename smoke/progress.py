@@ -79,12 +79,14 @@ class LiveProgress:
     def _render(self) -> Any:
         from rich.spinner import Spinner
         from rich.table import Table
+        from rich.text import Text
 
         table = Table.grid(padding=(0, 2))
         for (name, kind), (began, verdict) in self._rows.items():
             elapsed = f"{time.monotonic() - began:.1f}s" if verdict is None else ""
             state: Any = Spinner("dots", text="checking") if verdict is None else verdict
-            table.add_row(name, f"[{kind}]", state, elapsed)
+            # Text, not markup: "[websocket]" (or a name with brackets) is not a style tag.
+            table.add_row(Text(name), Text(f"[{kind}]"), state, Text(elapsed))
         return table
 
     def started(self, target: Target, transport: str) -> None:

@@ -208,3 +208,35 @@ def test_ctrl_c_exits_130_without_a_traceback(server_thread):
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr + stdout
     assert stderr.strip().splitlines()[-1] == "interrupted"
+
+
+def test_live_progress_renders_rows_and_verdicts():
+    import io
+
+    from smoke.progress import LiveProgress, make_progress
+
+    stream = io.StringIO()
+    progress = make_progress(stream, live=True)
+    assert isinstance(progress, LiveProgress)
+    target = _targets(KeyCredential(KEY, "test"), 1)[0]
+    progress.started(target, "websocket")
+
+    from types import SimpleNamespace
+
+    result = SimpleNamespace(
+        passed=True, transport="websocket", duration_s=1.25, target=target, scenarios=[]
+    )
+    progress.finished(result)  # type: ignore[arg-type]
+    progress.close()
+    text = stream.getvalue()
+    assert "d0" in text and "[websocket]" in text and "PASS (1.2s)" in text
+
+
+def test_unknown_transports_are_bad_input_and_webrtc_resolves():
+    from smoke.errors import UsageError
+    from smoke.transport import opener_for
+
+    with pytest.raises(UsageError, match="unknown transport 'carrier-pigeon'"):
+        opener_for("carrier-pigeon")
+    assert opener_for("webrtc").__name__ == "open_webrtc"
+    assert opener_for("websocket").__name__ == "open_websocket"

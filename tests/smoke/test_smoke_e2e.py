@@ -367,3 +367,28 @@ def test_every_deployment_passes_under_50_percent_handshake_throttling(env_dir, 
     statuses = [a["status"] for d in report["deployments"] for a in d["readiness"]["attempts"]]
     assert statuses and set(statuses) == {429}  # throttling happened, and was waited out
     assert any(len(d["scenarios"]) == 2 for d in report["deployments"])
+
+
+def test_one_smoke_run_parses_the_file_once_and_opens_the_target_once(env_dir):
+    from provision.smoke_source import ProvisionEnvironments
+
+    source = ProvisionEnvironments()
+    result = CliRunner().invoke(
+        make_cli(environments=source),
+        [
+            "run",
+            "-e",
+            "local",
+            "--env-dir",
+            str(env_dir),
+            "--auth",
+            "entra",
+            "--no-text",
+            "--deployment",
+            "gpt-realtime",
+            "--timeout",
+            "120",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert (source.parsed, source.opened) == (1, 1)
