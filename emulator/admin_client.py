@@ -48,13 +48,19 @@ class AdminClient:
             with urllib.request.urlopen(  # noqa: S310 (https to the emulator only)
                 request, context=self._ssl, timeout=self._timeout
             ) as response:
-                return json.loads(response.read() or b"null")
+                payload = response.read()
         except urllib.error.HTTPError as exc:
             code, message = _error_of(exc)
             raise AdminError(exc.code, code, message) from None
         except (OSError, ssl.SSLError) as exc:
             reason = getattr(exc, "reason", None) or exc
             raise AdminError(0, "Unreachable", f"cannot reach {self._conn.url}: {reason}") from None
+        try:
+            return json.loads(payload or b"null")
+        except ValueError:  # not an emulator answering (a proxy, another service on the port)
+            raise AdminError(
+                0, "Unreachable", f"{self._conn.url} did not answer as an emulator"
+            ) from None
 
     def get_config(self) -> dict[str, Any]:
         """Current settings."""
