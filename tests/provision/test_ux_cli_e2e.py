@@ -114,6 +114,7 @@ def test_outputs_says_how_to_keep_an_embedded_emulator_alive(
     project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PROVISION_EMULATOR_STATE", str(tmp_path / "own-state"))
+    monkeypatch.setenv("PROVISION_EMULATOR_TIMING", "instant")  # timing is not under test
     result = project.run("outputs", "--format", "env")  # starts (and stops) its own emulator
     assert result.exit_code == 1  # nothing provisioned in that fresh emulator
     lines = result.stdout.splitlines()

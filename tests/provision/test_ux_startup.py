@@ -56,3 +56,21 @@ def test_version_constant_matches_pyproject() -> None:
 
     pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
     assert tomllib.loads(pyproject.read_text())["project"]["version"] == VERSION
+
+
+def test_shell_completion_as_documented_in_help() -> None:
+    env = {
+        **__import__("os").environ,
+        "COMP_WORDS": "provision ou",
+        "COMP_CWORD": "1",
+        "_PROVISION_COMPLETE": "bash_complete",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", "from provision.cli import main; main()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.stdout.split() == ["plain,outputs"]
