@@ -189,3 +189,16 @@ def test_version_and_top_level_help(project: Project) -> None:
     ):
         assert variable in help_text
     assert "Examples:" not in help_text  # examples live with each subcommand
+
+
+def test_validate_warns_on_the_shipped_placeholder_subscription(project: Project) -> None:
+    shipped = str(Path(__file__).resolve().parents[2] / "environments")
+    result = project.invoke("validate", "--env", "dev", "--env-dir", shipped, "--json")
+    assert result.exit_code == 0, result.output
+    doc = valid("validate", json.loads(result.stdout))
+    (warning,) = doc["warnings"]
+    assert "looks like a placeholder" in warning and "--subscription" in warning
+    assert "warning: " in result.stderr
+    real = "12345678-aaaa-4bbb-8ccc-1234567890ab"
+    fixed = project.invoke("validate", "-e", "dev", "--env-dir", shipped, "--subscription", real)
+    assert fixed.exit_code == 0 and "placeholder" not in fixed.output
