@@ -392,3 +392,24 @@ def test_one_smoke_run_parses_the_file_once_and_opens_the_target_once(env_dir):
     )
     assert result.exit_code == 0, result.output
     assert (source.parsed, source.opened) == (1, 1)
+
+
+def test_tool_call_over_both_transports(env_dir):
+    result = smoke(
+        env_dir,
+        "--json",
+        "--tool-call",
+        "--no-text",
+        "--deployment",
+        "gpt-realtime",
+        "--transport",
+        "both",
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert [d["transport"] for d in report["deployments"]] == ["websocket", "webrtc"]
+    for deployment in report["deployments"]:
+        names = [s["name"] for s in deployment["scenarios"]]
+        assert names == ["audio", "tool_call"]
+        assert all(s["transport"] == deployment["transport"] for s in deployment["scenarios"])
+    validate_report(report)
