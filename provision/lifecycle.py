@@ -74,11 +74,34 @@ class LifecycleError(ProvisionError):
 
     def __init__(self, warnings: Sequence[LifecycleWarning]) -> None:
         self.warnings = tuple(warnings)
-        first = self.warnings[0].line().removeprefix("warning: ")
-        more = f" (and {len(self.warnings) - 1} more)" if len(self.warnings) > 1 else ""
+        lines = summary_lines(self.warnings)
+        first = lines[0].removeprefix("warning: ")
+        more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
         super().__init__(
             f"lifecycle: {first}{more}; pin a supported version or drop --strict-lifecycle"
         )
+
+
+def summary_lines(warnings: Sequence[LifecycleWarning]) -> list[str]:
+    """One ``warning:`` line per deployment (and one for the protocol), its findings joined:
+    ``warning: rt (gpt-realtime 2025-08-28): lifecycle status Deprecating; retires on
+    2027-02-28 (in 89 day(s)); move to 2026-02-23``."""
+    grouped: dict[tuple[str, str, str], list[LifecycleWarning]] = {}
+    for w in warnings:
+        grouped.setdefault((w.deployment, w.model, w.version), []).append(w)
+    lines = []
+    for (deployment, model, version), found in grouped.items():
+        said = [w.message for w in found if w.kind != "newer-version"]
+        newer = next((w.newer_version for w in found if w.newer_version), None)
+        if newer:
+            said.append(f"move to {newer}" if said else f"newer GA version {newer} available")
+        text = "; ".join(said)
+        lines.append(
+            f"warning: {deployment} ({model} {version}): {text}"
+            if deployment
+            else f"warning: {text}"
+        )
+    return lines
 
 
 def parse_day(value: str | None) -> date | None:
@@ -132,7 +155,7 @@ def _entry_warnings(
         left = (retires - day).days
         when = f"in {left} day(s)" if left >= 0 else f"{-left} day(s) ago"
         verb = "retires" if left >= 0 else "retired"
-        message = f"{verb} on {retires.isoformat()} ({when}; warning window {warn_days} days)"
+        message = f"{verb} on {retires.isoformat()} ({when})"
         out.append(_warn(item, "retiring", message, retires, day, newer))
     if newer is not None:
         out.append(
@@ -149,13 +172,12 @@ def _warn(
     day: date | None = None,
     newer: str | None = None,
 ) -> LifecycleWarning:
-    hint = f"; move to {newer}" if newer and kind in ("deprecated", "retiring") else ""
     return LifecycleWarning(
         kind=kind,
         deployment=item.deployment,
         model=item.model,
         version=item.version,
-        message=message + hint,
+        message=message,
         retires_on=retires.isoformat() if retires else None,
         days_left=(retires - day).days if retires and day else None,
         newer_version=newer,

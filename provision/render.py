@@ -178,7 +178,9 @@ def outputs_text(data: dict[str, Any]) -> str:
 
 def lifecycle_text(warnings: list[Any]) -> str:
     """One ``warning: ...`` line per lifecycle warning (empty when there are none)."""
-    return "\n".join(w.line() for w in warnings)
+    from provision.lifecycle import summary_lines
+
+    return "\n".join(summary_lines(warnings))
 
 
 def is_interactive() -> bool:

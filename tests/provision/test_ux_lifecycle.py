@@ -13,6 +13,7 @@ from provision.lifecycle import (
     newer_version,
     parse_day,
     preview_protocol_warning,
+    summary_lines,
 )
 from provision.model import CatalogModel, CatalogSku
 
@@ -50,7 +51,7 @@ def test_retiring_deprecated_version_warns_three_ways() -> None:
     retiring = found[1]
     assert retiring.retires_on == "2027-01-15"
     assert retiring.days_left == 45
-    assert "in 45 day(s)" in retiring.message and "move to 2026-02-23" in retiring.message
+    assert retiring.message == "retires on 2027-01-15 (in 45 day(s))"
     assert found[2].newer_version == "2026-02-23"  # the preview 2026-06-01 is not offered
 
 
@@ -95,8 +96,40 @@ def test_strict_error_has_exit_6_and_names_the_deployment() -> None:
     found = check([DeployedModel("rt", "gpt-realtime", "2025-08-28")], CATALOG, today=TODAY)
     error = LifecycleError(found)
     assert error.exit_code == 6
-    assert str(error).startswith("lifecycle: rt (gpt-realtime 2025-08-28): lifecycle status")
-    assert "(and 2 more)" in str(error)
+    assert str(error) == (
+        "lifecycle: rt (gpt-realtime 2025-08-28): lifecycle status Deprecating; retires on "
+        "2027-01-15 (in 45 day(s)); move to 2026-02-23; pin a supported version or drop "
+        "--strict-lifecycle"
+    )
+    two = check(
+        [DeployedModel("a", "gpt-realtime", "2025-08-28"), DeployedModel("b", "x", "1")],
+        CATALOG,
+        today=TODAY,
+    )
+    assert "(and 1 more)" in str(LifecycleError(two))
+
+
+def test_one_summary_line_per_deployment() -> None:
+    found = check(
+        [
+            DeployedModel("rt", "gpt-realtime", "2025-08-28"),
+            DeployedModel("new", "gpt-realtime", "2026-02-23"),
+        ],
+        CATALOG,
+        warn_days=500,
+        today=TODAY,
+    )
+    found += preview_protocol_warning("preview")
+    lines = summary_lines(found)
+    assert lines[0] == (
+        "warning: rt (gpt-realtime 2025-08-28): lifecycle status Deprecating; retires on "
+        "2027-01-15 (in 45 day(s)); move to 2026-02-23"
+    )
+    assert (
+        lines[1] == "warning: new (gpt-realtime 2026-02-23): retires on 2028-02-23 (in 449 day(s))"
+    )
+    assert lines[2].startswith("warning: [smoke] dialect = preview: the preview realtime protocol")
+    assert len(lines) == 3
 
 
 @pytest.mark.parametrize(
