@@ -10,8 +10,8 @@ Everything else under ``emulator`` is internal and may move. Typical use::
             sdk_credential(conn), conn.subscription_id, **sdk_client_options(conn))
         admin_client(conn).set_config(throttle_rate=0.2)
 
-Heavy imports (aiohttp, the Azure SDKs) happen only when a name that needs them is used, so
-importing this module is cheap (``provision --help`` imports it indirectly).
+Heavy imports (aiohttp, ssl/urllib, the Azure SDKs) happen only when a name that needs them is
+used: importing this module costs dataclasses and ``re`` (provision imports it on its fast paths).
 """
 
 from __future__ import annotations
@@ -19,14 +19,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from emulator.admin_client import AdminClient, AdminError, admin_client
-from emulator.cli_common import DEFAULT_STATE_DIR
 from emulator.config import TIMING_PROFILES, EmulatorConfig, FaultRule, TimingProfile
+from emulator.connection import DEFAULT_STATE_DIR, Connection, Principal
 from emulator.connection import FILE_NAME as CONNECTION_FILE_NAME
-from emulator.connection import Connection, Principal
 from emulator.connection import load as load_connection
 
 if TYPE_CHECKING:
+    from emulator.admin_client import AdminClient, AdminError
     from emulator.server import Emulator
 
 __all__ = [
@@ -54,6 +53,13 @@ def connection_file(state_dir: Path | str) -> Path:
     return Path(state_dir) / CONNECTION_FILE_NAME
 
 
+def admin_client(conn: Connection, timeout: float = 10.0) -> AdminClient:
+    """An authenticated caller of the emulator's ``/_admin`` API (``conn.admin_key``)."""
+    from emulator.admin_client import AdminClient
+
+    return AdminClient(conn, timeout)
+
+
 def sdk_credential(conn: Connection, principal: str = "deployer", *, aio: bool = False) -> Any:
     """An azure-identity ``ClientSecretCredential`` (sync, or ``aio``) for a principal named in
     ``connection.json``, with instance discovery off and the emulator's CA trusted.
@@ -76,9 +82,13 @@ def sdk_client_options(conn: Connection, polling_interval: float | None = 0) -> 
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy: `Emulator` pulls in aiohttp and the whole server.
+    # Lazy: `Emulator` pulls in aiohttp and the whole server; the admin client ssl and urllib.
     if name == "Emulator":
         from emulator.server import Emulator
 
         return Emulator
+    if name in ("AdminClient", "AdminError"):
+        from emulator import admin_client as module
+
+        return getattr(module, name)
     raise AttributeError(f"module 'emulator.api' has no attribute {name!r}")

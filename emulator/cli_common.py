@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-DEFAULT_STATE_DIR = Path(".emulator") / "default"
+from emulator.connection import DEFAULT_STATE_DIR
 
 # One exit-code table for the toolkit's three CLIs (README "Exit codes").
 EXIT_OK = 0

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 FILE_NAME = "connection.json"
+DEFAULT_STATE_DIR = Path(".emulator") / "default"
+"""Where ``realtime-emulator`` keeps its state unless told otherwise (relative to the cwd)."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class Connection:
     """Where the Microsoft Graph subset is served (``{url}/graph/``; append ``v1.0/…``)."""
     admin_key: str = field(default="", repr=False)
     """Bearer credential of the ``/_admin`` API (new on every start; the file is 0600)."""
+    sample_token: str = field(default="", repr=False)
+    """Bearer credential of the WebRTC sample page's backend (new on every start)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (includes secrets: the file is written 0600)."""
@@ -70,6 +74,7 @@ class Connection:
             },
             "graph_url": self.graph_url,
             "admin_key": self.admin_key,
+            "sample_token": self.sample_token,
         }
 
 
@@ -93,6 +98,7 @@ def load(path: Path) -> Connection:
             principals=principals,
             graph_url=str(raw.get("graph_url", "")),
             admin_key=str(raw.get("admin_key", "")),
+            sample_token=str(raw.get("sample_token", "")),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{path}: not a valid emulator connection file ({exc})") from None
