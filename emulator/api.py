@@ -60,15 +60,18 @@ def admin_client(conn: Connection, timeout: float = 10.0) -> AdminClient:
     return AdminClient(conn, timeout)
 
 
-def sdk_credential(conn: Connection, principal: str = "deployer", *, aio: bool = False) -> Any:
+def sdk_credential(
+    conn: Connection, principal: str = "deployer", *, aio: bool = False, **kwargs: Any
+) -> Any:
     """An azure-identity ``ClientSecretCredential`` (sync, or ``aio``) for a principal named in
     ``connection.json``, with instance discovery off and the emulator's CA trusted.
 
+    Extra keyword arguments go to ``ClientSecretCredential`` (e.g. a shared ``transport=``).
     Raises ``KeyError`` for an unknown principal name.
     """
     from emulator.sdk import credential
 
-    return credential(conn, principal, aio=aio)
+    return credential(conn, principal, aio=aio, **kwargs)
 
 
 def sdk_client_options(conn: Connection, polling_interval: float | None = 0) -> dict[str, Any]:

@@ -20,11 +20,14 @@ from emulator.connection import Connection
 __all__ = ["client_options", "credential"]
 
 
-def credential(conn: Connection, principal: str = "deployer", *, aio: bool = False) -> Any:
+def credential(
+    conn: Connection, principal: str = "deployer", *, aio: bool = False, **kwargs: Any
+) -> Any:
     """A ``ClientSecretCredential`` (sync, or ``aio``) for a principal named in connection.json.
 
     Instance discovery is off (it would call login.microsoftonline.com) and the emulator's CA is
-    trusted. Raises ``KeyError`` for an unknown principal name.
+    trusted. Extra keyword arguments go to the credential (e.g. ``transport=`` to share one
+    connection with the management clients). Raises ``KeyError`` for an unknown principal name.
     """
     if aio:
         from azure.identity.aio import ClientSecretCredential
@@ -38,6 +41,7 @@ def credential(conn: Connection, principal: str = "deployer", *, aio: bool = Fal
         authority=conn.authority_url,
         disable_instance_discovery=True,
         connection_verify=str(conn.ca_bundle),
+        **kwargs,
     )
 
 
