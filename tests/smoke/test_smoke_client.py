@@ -241,12 +241,14 @@ async def test_every_scenario_handshake_runs_under_readiness(tone_prompt):
     assert server.seen.handshakes == 3
 
 
-async def test_timeout_bounds_readiness_unless_wait_is_explicit(tone_prompt):
+@pytest.mark.parametrize("status", [401, 403, 404, 429])
+async def test_timeout_bounds_readiness_unless_wait_is_explicit(tone_prompt, status):
     """Without an explicit --wait-ready, a server that keeps refusing is given up within
-    --timeout, not the readiness default."""
+    --timeout, not the readiness default (the campaign saw 108-124 s for --timeout 15)."""
     credential = EntraCredential(FakeTokenCredential(), "test")
     started = time.monotonic()
-    async with FakeRealtimeServer(Script(reject_status=403)) as server:
+    script = Script(reject_status=status, retry_after="0.2" if status == 429 else None)
+    async with FakeRealtimeServer(script) as server:
         opts = options(tone_prompt, timeout=1.0, text=False)
         opts = replace(opts, wait_explicit=False, readiness=ReadinessPolicy(first_delay_s=0.05))
         report = await run_smoke([target(server, credential=credential)], opts)
