@@ -58,6 +58,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "config": ("emulator.cli_admin:config", "Show or change a running emulator's settings."),
     "token": ("emulator.cli_admin:token", "Print an access token for a principal."),
     "stats": ("emulator.cli_admin:stats", "Print request counts of a running emulator."),
+    "sample-url": ("emulator.cli_sample:sample_url", "Print the WebRTC sample page's URL."),
 }
 
 EPILOG = """\b

@@ -164,6 +164,11 @@ def _print_banner(emulator: Emulator) -> None:
     click.echo(f"  tenant {conn.tenant_id}, subscription {conn.subscription_id}")
     click.echo(f"  principals: {', '.join(sorted(conn.principals))} (deployer is Owner)")
     click.echo(f"Trust its CA: export REQUESTS_CA_BUNDLE={ca} SSL_CERT_FILE={ca}")
+    # The sample URL carries a secret token: printed on request only, never in this banner.
+    click.echo(
+        "WebRTC sample page: realtime-emulator sample-url "
+        f"--state-dir {emulator.state_dir} --deployment NAME"
+    )
     click.echo("Press Ctrl-C to stop.")
     sys.stdout.flush()
 

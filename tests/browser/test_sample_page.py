@@ -1,7 +1,8 @@
 """A real browser on the emulator's WebRTC sample page: Debian's headless Chromium, a fixture
 WAV as the microphone, the emulator's CA trusted through NSS. The page mints a client secret
-through its backend, negotiates with the calls endpoint, talks, and must reach
-``response.done`` with the expected reply transcript."""
+through its backend (with the sample token of the URL fragment), negotiates with the calls
+endpoint, talks, and must reach ``response.done`` with the expected reply transcript. Without
+the token, or with a wrong one, the page says what to open and mints nothing."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from cdp import launch  # noqa: E402
 from rt_env import Arm  # noqa: E402
 
 from emulator import Emulator, EmulatorConfig  # noqa: E402
+from emulator.cli_sample import sample_page_url  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[2] / "smoke" / "fixtures"
 PROMPT = FIXTURES / "repeat_blue_harbor_seven.wav"
@@ -43,7 +45,8 @@ pytestmark = [pytest.mark.conformance, pytest.mark.timeout(180)]
 
 SNAPSHOT = """JSON.stringify(window.sample ? {
   state: window.sample.state, error: window.sample.error, transcript: window.sample.transcript,
-  heard: window.sample.heard, types: window.sample.events.map(e => e.type)
+  heard: window.sample.heard, types: window.sample.events.map(e => e.type),
+  href: location.href, notice: document.getElementById("notice").textContent
 } : {state: "loading", error: null, transcript: "", heard: "", types: []})"""
 
 
@@ -61,18 +64,33 @@ async def wait_for_page(
 
 
 async def open_sample(
-    tmp_path: Path, query: str, done: Callable[[dict[str, Any]], bool]
+    tmp_path: Path,
+    query: str,
+    done: Callable[[dict[str, Any]], bool],
+    token: Callable[[str], str] = lambda right: right,
 ) -> dict[str, Any]:
-    """Run the sample page against a fresh emulator until ``done``; the last snapshot."""
+    """Run the sample page against a fresh emulator until ``done``; the last snapshot.
+
+    The URL is the one ``realtime-emulator sample-url`` prints, plus ``query``; ``token`` maps
+    the right sample token to the one the URL carries ("" = no fragment at all).
+    """
     with Emulator(state_dir=tmp_path / "emu", config=EmulatorConfig(timing="instant")) as emu:
         arm = Arm(emu)
         account = arm.account("browsertest")
         arm.deployment(account.subdomain, "gpt-realtime")
-        page = f"{emu.url}/samples/webrtc/{account.subdomain}/gpt-realtime"
+        printed = sample_page_url(emu.connection, account.subdomain, "gpt-realtime")
+        page, _, fragment = printed.partition("#")
+        carried = token(fragment.removeprefix("token="))
+        url = page + query + (f"#token={carried}" if carried else "")
         async with launch(tmp_path, emu.ca_path, PROMPT) as browser:
             await browser.call("Page.enable")
-            await browser.call("Page.navigate", {"url": page + query})
-            return await wait_for_page(browser, done, 120)
+            await browser.call("Page.navigate", {"url": url})
+            seen = await wait_for_page(browser, done, 120)
+        assert emu.app is not None
+        minted = emu.app.services.get("client_secrets")
+        seen["secrets_minted"] = 0 if minted is None else minted.count()
+        seen["right_token"] = fragment.removeprefix("token=")
+        return seen
 
 
 async def test_the_sample_page_talks_to_the_emulator(tmp_path: Path) -> None:
@@ -83,6 +101,7 @@ async def test_the_sample_page_talks_to_the_emulator(tmp_path: Path) -> None:
     )
     assert seen["error"] is None, seen
     assert seen["state"] == "done", seen
+    assert seen["right_token"] not in seen["href"]  # taken out of the address bar
     types = seen["types"]
     assert types[0] == "session.created"
     for kind in (
@@ -109,3 +128,20 @@ async def test_the_default_sample_gets_the_filtered_events(tmp_path: Path) -> No
     assert {"output_audio_buffer.started", "response.output_audio_transcript.done"} <= types
     assert types <= FILTERED, types - FILTERED
     assert seen["transcript"].strip()  # some reply was spoken and transcribed
+
+
+@pytest.mark.parametrize(
+    ("token", "refusal"),
+    [(lambda right: "", None), (lambda right: "wrong" + right, "HTTP 401")],
+    ids=["no-token", "wrong-token"],
+)
+async def test_without_the_right_token_the_page_says_what_to_open(
+    tmp_path: Path, token: Callable[[str], str], refusal: str | None
+) -> None:
+    seen = await open_sample(
+        tmp_path, "?autostart=1", lambda s: s.get("state") == "failed", token=token
+    )
+    assert seen["state"] == "failed", seen
+    assert "realtime-emulator sample-url --deployment gpt-realtime" in seen["notice"], seen
+    assert refusal is None or refusal in seen["notice"], seen
+    assert seen["types"] == [] and seen["secrets_minted"] == 0, seen

@@ -3,15 +3,22 @@
 It does what Microsoft's WebRTC sample does: the backend holds the resource credential and
 mints an ephemeral key; the page opens an RTCPeerConnection with the microphone and a data
 channel, posts its SDP offer to ``…/openai/v1/realtime/calls?webrtcfilter=on`` with the key, and
-plays the reply. Open ``https://127.0.0.1:PORT/samples/webrtc/{account-subdomain}/{deployment}``.
+plays the reply. Open
+``https://127.0.0.1:PORT/samples/webrtc/{account-subdomain}/{deployment}#token=SAMPLE_TOKEN``
+(``realtime-emulator sample-url`` prints it).
 
 The backend route stands in for *your* server: it authenticates with the account's key from the
 emulator's own state, or with the ``app`` principal's Entra token when key auth is disabled
-(neither is sent to the page). Like the rest of the emulator it listens on loopback only.
+(neither is sent to the page). Nothing local trusts a caller without credentials, so it mints
+only for a caller presenting ``Authorization: Bearer <sample_token>``: the random per-start
+token of ``connection.json`` (0600, readable by the state directory's owner only), as Jupyter
+guards its server. The page URL carries it in the fragment, which browsers never send (so it
+reaches no request log); the page's script sends it as the header.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 from importlib import resources
 from typing import Any
@@ -47,6 +54,7 @@ async def page(ctx: RequestContext) -> web.StreamResponse:
 
 async def token(ctx: RequestContext) -> web.StreamResponse:
     """The sample backend: mint a client secret for the page with the account's key."""
+    _require_sample_token(ctx)
     subdomain, deployment = ctx.params["subdomain"], ctx.params["deployment"]
     directory = core.directory(ctx)
     account = directory.account(subdomain)
@@ -72,6 +80,25 @@ async def token(ctx: RequestContext) -> web.StreamResponse:
     secret = secrets.ClientSecret(target, patch, created, created + SAMPLE_SECONDS)
     value = rest.secret_store(ctx).mint(secret)
     return web.json_response({"value": value, "expires_at": secret.expires_at})
+
+
+def _require_sample_token(ctx: RequestContext) -> None:
+    """401 (before anything is looked up) unless the caller shows this start's sample token."""
+    expected = str(ctx.services.get("sample_token") or "")
+    scheme, _, presented = ctx.request.headers.get("Authorization", "").partition(" ")
+    if (
+        not expected
+        or scheme.lower() != "bearer"
+        or not hmac.compare_digest(presented.strip().encode(), expected.encode())
+    ):
+        raise ServiceError(
+            401,
+            "SampleAuthenticationRequired",
+            "The sample backend needs 'Authorization: Bearer <sample_token>' with the "
+            "sample_token of this emulator's connection.json; open the page at the URL "
+            "'realtime-emulator sample-url' prints (it ends in #token=...).",
+            headers={"WWW-Authenticate": 'Bearer realm="realtime-emulator sample"'},
+        )
 
 
 def _backend_credential(ctx: RequestContext, account: Any) -> dict[str, str]:

@@ -59,6 +59,11 @@ class SecretStore:
             self._secrets[_digest(value)] = secret
         return value
 
+    def count(self) -> int:
+        """How many secrets are held (tests: a refused request minted nothing)."""
+        with self._lock:
+            return len(self._secrets)
+
     def verify(self, value: str, subdomain: str, now: float) -> ClientSecret:
         """The secret behind ``value`` if it is valid for ``subdomain`` at ``now``."""
         with self._lock:
