@@ -4,8 +4,11 @@ numpy nor the realtime stack (those cost most of a slow start; see bench/cli_sta
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,7 +53,6 @@ def test_help_and_version_import_nothing_heavy(argv: tuple[str, ...]) -> None:
 
 def test_version_constant_matches_pyproject() -> None:
     import tomllib
-    from pathlib import Path
 
     from provision.version import VERSION
 
@@ -60,7 +62,7 @@ def test_version_constant_matches_pyproject() -> None:
 
 def test_shell_completion_as_documented_in_help() -> None:
     env = {
-        **__import__("os").environ,
+        **os.environ,
         "COMP_WORDS": "provision ou",
         "COMP_CWORD": "1",
         "_PROVISION_COMPLETE": "bash_complete",
@@ -74,3 +76,37 @@ def test_shell_completion_as_documented_in_help() -> None:
         check=False,
     )
     assert proc.stdout.split() == ["plain,outputs"]
+
+
+READ_HEAVY = ("numpy", "smoke.run", "provision.readiness", "provision.apply", "websockets")
+READ_PROBE = """
+import atexit, json, sys
+atexit.register(lambda: print("\\nMODULES " + json.dumps(sorted(sys.modules)), file=sys.stderr))
+sys.argv = ["provision", *json.loads(sys.argv[1])]
+from provision.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("command", ["plan", "status", "outputs", "models"])
+def test_read_commands_import_only_what_they_use(
+    command: str, emulator: Any, tmp_path: Path
+) -> None:
+    root = Path(__file__).resolve().parents[2]
+    envs = tmp_path / "environments"
+    envs.mkdir()
+    (envs / "local.toml").write_text((root / "environments" / "local.toml").read_text())
+    env = {**os.environ, "PROVISION_EMULATOR_STATE": str(emulator.state_dir)}
+    argv = [command, "--env", "local", "--env-dir", str(envs)]
+    proc = subprocess.run(
+        [sys.executable, "-c", READ_PROBE, json.dumps(argv)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode in (0, 1, 3), proc.stderr  # outputs: 1 = not provisioned yet
+    modules = json.loads(proc.stderr.rpartition("MODULES ")[2])
+    heavy = [m for m in modules if m in READ_HEAVY or m.split(".")[0] in READ_HEAVY]
+    assert heavy == [], f"provision {command} imported {heavy}"
