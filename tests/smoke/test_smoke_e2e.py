@@ -325,7 +325,7 @@ def test_key_auth_on_an_account_without_local_auth_fails_clearly(env_dir, emulat
             str(out),
         ],
     )
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 5, result.output  # the service refused the key itself
     (check,) = failed_checks(json.loads(result.stdout))
     assert "key authentication is disabled on this account" in check["observed"]
     assert "AuthenticationTypeDisabled" in check["observed"]
