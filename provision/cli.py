@@ -150,7 +150,9 @@ def status(
 # --------------------------------------------------------------------------- outputs / models
 
 
-@cli.command(epilog=examples("outputs"))
+@cli.command(
+    epilog=examples("outputs"), short_help="Endpoint and realtime URLs for apps (json/env)."
+)
 @env_options
 @click.option(
     "--format",
@@ -189,7 +191,7 @@ def outputs(
     return EXIT_OK if data["provisioned"] else EXIT_FAILURE
 
 
-@cli.command(epilog=examples("models"))
+@cli.command(epilog=examples("models"), short_help="Realtime models and free quota in the region.")
 @env_options
 @json_option
 @handle_errors
@@ -214,7 +216,9 @@ def models(
 # --------------------------------------------------------------------------- up / down
 
 
-@cli.command(epilog=examples("up"))
+@cli.command(
+    epilog=examples("up"), short_help="Apply the plan, then wait until the data plane is ready."
+)
 @click.option(
     "--env",
     "-e",
@@ -288,7 +292,7 @@ def up(
     return steps.report_outcomes(report, as_json, render.up_text, "up")
 
 
-@cli.command(epilog=examples("down"))
+@cli.command(epilog=examples("down"), short_help="Delete what this environment owns.")
 @env_options
 @click.option("--purge", is_flag=True, help="Purge the soft-deleted account (frees the name).")
 @yes_option
