@@ -7,7 +7,13 @@ deployments, which ARM serializes per account -> role assignments); the readines
 ``up`` against the emulated role propagation delay; and two independent environments applied
 concurrently (``up --env a --env b``) against the sum of their critical paths.
 
-    python bench/provision_bench.py [--lro-seconds 2.0] [--latency-ms 20] [--propagation 3]
+First, issue 13's figures: ``plan``, ``status`` and ``outputs`` as new processes against a
+running emulator: wall time (median of ``--runs``), CPU time (user+sys: robust on a loaded
+machine), ARM and Entra requests, and TLS handshakes (TCP connects, counted with an audit hook
+in the child); anchored on the Azure CLI making the same three reads (account, deployment list,
+role assignments) in the same run, if az is available (``bench/az_cli.py`` caches it).
+
+    python bench/provision_bench.py [--runs 5] [--no-az] [--lro-seconds 2.0] [--propagation 3]
 """
 
 from __future__ import annotations
@@ -25,9 +31,29 @@ from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from emulator.api import Emulator, EmulatorConfig  # noqa: E402
 from provision.cli import cli  # noqa: E402
+
+# Runs ``python -m provision ...`` counting TCP connects (each one a TLS handshake here: every
+# endpoint is HTTPS) and reporting them on stderr at exit.
+_COUNTING = """
+import atexit, runpy, sys
+connects = []
+def hook(event, args):
+    if event == "socket.connect":
+        connects.append(args[1])
+sys.addaudithook(hook)
+atexit.register(lambda: print(f"BENCH-CONNECTS {len(connects)}", file=sys.stderr))
+sys.argv = ["provision", *sys.argv[1:]]
+runpy.run_module("provision", run_name="__main__", alter_sys=True)
+"""
+
+
+def _first_env(doc: dict) -> dict:
+    """``up --json``: one environment's document (the multi-environment shape, or the old one)."""
+    return doc["environments"][0] if "environments" in doc else doc
 
 
 def _arm(emu: Emulator) -> list[dict]:
@@ -67,7 +93,7 @@ def _write_env(envs: Path, name: str, rg: str, account: str) -> None:
 def converged(emu: Emulator, envs: Path) -> None:
     wall, _, code, out = _timed_cli(emu, envs, "up", "--yes", "--json")
     assert code == 0, "cold up failed"
-    ready = json.loads(out)["readiness"]
+    ready = _first_env(json.loads(out))["readiness"]
     print(
         f"cold up (instant operations): {wall:.2f}s, of which readiness {ready['seconds']:.2f}s "
         f"({len(ready['checks'])} realtime handshakes, deployment x identity)"
@@ -98,7 +124,7 @@ def readiness_wait(emu: Emulator, envs: Path, propagation: float) -> None:
     emu.config.lro_seconds, emu.config.role_propagation_seconds = 0.0, propagation
     wall, _, code, out = _timed_cli(emu, envs, "up", "--yes", "--json")
     assert code == 0, f"up exit {code}"
-    ready = json.loads(out)["readiness"]
+    ready = _first_env(json.loads(out))["readiness"]
     refused = sum(len(c["refusals"]) for c in ready["checks"])
     print(
         f"readiness with {propagation:g}s role propagation: waited {ready['seconds']:.2f}s "
@@ -122,6 +148,79 @@ def concurrent_envs(emu: Emulator, envs: Path, lro: float) -> None:
     )
 
 
+def _child(argv: list[str], cwd: Path) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """(wall, cpu user+sys) of one child process."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, proc
+
+
+def reads_as_processes(emu: Emulator, envs: Path, runs: int) -> dict[str, float]:
+    """Median wall and CPU, requests and handshakes of plan/status/outputs as new processes."""
+    import statistics
+
+    walls: dict[str, float] = {}
+    print(f"\nreads as new processes against a running emulator (median of {runs}):")
+    print(f"  {'command':<10} {'wall s':>7} {'cpu s':>6} {'ARM':>4} {'Entra':>6} {'TLS':>4}")
+    for command in ("plan", "status", "outputs"):
+        argv = ["--env", "local", "--env-dir", str(envs)]
+        samples = [
+            _child([sys.executable, "-m", "provision", command, *argv], envs.parent)
+            for _ in range(runs)
+        ]
+        assert all(p.returncode == 0 for _, _, p in samples), samples[0][2].stderr
+        emu.reset_stats()
+        _, _, counted = _child([sys.executable, "-c", _COUNTING, command, *argv], envs.parent)
+        by_service = emu.stats().get("by_service", {})
+        line = [ln for ln in counted.stderr.splitlines() if ln.startswith("BENCH-CONNECTS")]
+        handshakes = int(line[-1].split()[1]) if line else -1
+        wall = statistics.median(w for w, _, _ in samples)
+        cpu = statistics.median(c for _, c, _ in samples)
+        walls[command] = wall
+        print(
+            f"  {command:<10} {wall:>7.3f} {cpu:>6.3f} {by_service.get('arm', 0):>4} "
+            f"{by_service.get('entra', 0):>6} {handshakes:>4}"
+        )
+    return walls
+
+
+def az_anchor(emu: Emulator, work: Path) -> float | None:
+    """Wall seconds the Azure CLI needs for the same three reads (after its login)."""
+    try:
+        from az_cli import DEFAULT_VENV, Runner, az_environment
+    except ImportError:
+        return None
+    az = DEFAULT_VENV / "bin" / "az"
+    if os.environ.get("AZ"):
+        az = Path(os.environ["AZ"])
+    if not az.exists():
+        print("  (no Azure CLI: run bench/az_cli.py once to cache it; anchor skipped)")
+        return None
+    c = emu.connection
+    deployer = c.principals["deployer"]
+    runner = Runner(az, az_environment(work / "az", emu.ca_path), emu, [deployer.client_secret])
+    runner.run("cloud register", ["cloud", "register", "-n", "LocalEmu",
+                                  "--endpoint-resource-manager", c.arm_url])  # fmt: skip
+    runner.run("cloud set", ["cloud", "set", "-n", "LocalEmu"])
+    runner.run("login", ["login", "--service-principal", "-u", deployer.client_id,
+                         "-p", deployer.client_secret, "--tenant", c.tenant_id])  # fmt: skip
+    rg, account = "rg-realtime-local", "aoai-realtime-local"
+    scope = (f"/subscriptions/{c.subscription_id}/resourceGroups/{rg}/providers/"
+             f"Microsoft.CognitiveServices/accounts/{account}")  # fmt: skip
+    first = len(runner.rows)
+    runner.run("account show", ["cognitiveservices", "account", "show", "-n", account, "-g", rg])
+    runner.run("deployment list", ["cognitiveservices", "account", "deployment", "list",
+                                   "-n", account, "-g", rg])  # fmt: skip
+    runner.run("role assignment list", ["role", "assignment", "list", "--scope", scope])
+    return sum(row[1] for row in runner.rows[first:])
+
+
 def help_startup() -> None:
     start = time.perf_counter()
     subprocess.run(
@@ -135,6 +234,8 @@ def main() -> None:
     parser.add_argument("--lro-seconds", type=float, default=2.0)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--propagation", type=float, default=3.0)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-az", action="store_true", help="skip the Azure CLI anchor")
     args = parser.parse_args()
     help_startup()
     with tempfile.TemporaryDirectory() as tmp:
@@ -145,6 +246,14 @@ def main() -> None:
         with Emulator(state_dir=Path(tmp) / "emu", config=config) as emu:
             os.environ["PROVISION_EMULATOR_STATE"] = str(emu.state_dir)
             converged(emu, envs)
+            walls = reads_as_processes(emu, envs, args.runs)
+            anchor = None if args.no_az else az_anchor(emu, Path(tmp))
+            if anchor is not None:
+                print(
+                    f"  Azure CLI, the same 3 reads (account, deployments, role assignments): "
+                    f"{anchor:.2f}s wall; az / provision status = {anchor / walls['status']:.2f}x, "
+                    f"az / provision plan = {anchor / walls['plan']:.2f}x"
+                )
             cold_with_latency(emu, envs, args.lro_seconds)
             readiness_wait(emu, envs, args.propagation)
             concurrent_envs(emu, envs, args.lro_seconds)

@@ -146,6 +146,8 @@ class AzureBackend:
 
     ``base_url``/``verify`` point it at another ARM (the emulator); ``me`` skips reading the
     signed-in identity from the token; ``principals`` are named principals (emulator).
+    ``transport`` is shared by the three management clients (one connection per host); the
+    first client fetches the ARM token once, so concurrent first reads do not each sign in.
     """
 
     def __init__(
@@ -159,6 +161,7 @@ class AzureBackend:
         me: Principal | None = None,
         principals: dict[str, Principal] | None = None,
         retry: dict[str, Any] | None = None,
+        transport: Any = None,
     ) -> None:
         self.subscription_id = subscription_id
         self.counter = RequestCounter()
@@ -175,12 +178,20 @@ class AzureBackend:
             self._kwargs["credential_scopes"] = [ARM_SCOPE]
         if verify:
             self._kwargs["connection_verify"] = verify
+        if transport is not None:
+            self._kwargs["transport"] = transport
+        self._transport = transport
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self._signed_in = False
 
     # -- clients (built on first use) --------------------------------------------------------
     def _client(self, name: str) -> Any:
         with self._lock:
+            if not self._signed_in:
+                with map_azure_errors("signing in to Azure Resource Manager"):
+                    self._credential.get_token(ARM_SCOPE)  # cached by the credential after this
+                self._signed_in = True
             if name not in self._clients:
                 factory = {
                     "cs": CognitiveServicesManagementClient,
@@ -208,6 +219,8 @@ class AzureBackend:
         for client in self._clients.values():
             client.close()
         self._clients.clear()
+        if self._transport is not None:
+            self._transport.session.close()
 
     # -- identity ----------------------------------------------------------------------------
     def signed_in_principal(self) -> Principal:
@@ -447,20 +460,48 @@ class AzureBackend:
 # ----------------------------------------------------------------------------- factories
 
 
+def shared_transport(verify: str | None = None) -> Any:
+    """One ``requests`` session, at most one connection per host, for every client of a
+    command: each ``provision`` command is a new process, so every extra connection is a full
+    TLS handshake (on loopback the handshake costs more than waiting for the connection)."""
+    import requests
+    from azure.core.pipeline.transport import RequestsTransport
+    from requests.adapters import HTTPAdapter
+
+    session = requests.Session()
+    session.mount("https://", HTTPAdapter(pool_connections=4, pool_maxsize=1, pool_block=True))
+    kwargs: dict[str, Any] = {"connection_verify": verify} if verify else {}
+    return RequestsTransport(session=session, session_owner=False, **kwargs)
+
+
+
 def azure_backend(subscription_id: str) -> AzureBackend:
     """A backend for real Azure with ``DefaultAzureCredential`` (CLI, env vars, MI...)."""
     from azure.identity import DefaultAzureCredential
 
     return AzureBackend(
-        DefaultAzureCredential(), subscription_id, polling_interval=5.0, retry=NO_SDK_RETRY
+        DefaultAzureCredential(),
+        subscription_id,
+        polling_interval=5.0,
+        retry=NO_SDK_RETRY,
+        transport=shared_transport(),
     )
 
 
-def emulator_credential(connection: Any, principal: str = "deployer") -> Any:
-    """A ``ClientSecretCredential`` for a principal named in the emulator's connection.json."""
+def emulator_credential(connection: Any, principal: str = "deployer", **kwargs: Any) -> Any:
+    """A ``ClientSecretCredential`` for a principal named in the emulator's connection.json
+    (``kwargs``, e.g. a shared ``transport``, go to the credential when the API takes them)."""
+    import inspect
+
     from emulator.api import sdk_credential
 
-    return sdk_credential(connection, principal)
+    if kwargs and not _takes_kwargs(inspect.signature(sdk_credential)):
+        kwargs = {}  # an emulator.api without pass-through: the credential opens its own
+    return sdk_credential(connection, principal, **kwargs)
+
+
+def _takes_kwargs(signature: Any) -> bool:
+    return any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values())
 
 
 # azure-core's own retries are off: provision.backends.retry is the one retry policy, so that
@@ -476,8 +517,9 @@ def emulator_backend(
         name: Principal(p.object_id, "ServicePrincipal")
         for name, p in connection.principals.items()
     }
+    transport = shared_transport(str(connection.ca_bundle))
     return AzureBackend(
-        emulator_credential(connection, principal),
+        emulator_credential(connection, principal, transport=transport),
         subscription_id or connection.subscription_id,
         base_url=connection.arm_url,
         verify=str(connection.ca_bundle),
@@ -485,4 +527,5 @@ def emulator_backend(
         me=principals.get(principal),
         principals=principals,
         retry=NO_SDK_RETRY,
+        transport=transport,
     )
