@@ -226,13 +226,19 @@ def raw_value(data: dict[str, Any], key: str) -> str:
     variables = env_variables(data)
     if key in variables:
         return variables[key]
-    value = data.get(key, ...)
-    if value is not ... and not isinstance(value, (dict, list)):
-        return (
-            "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-        )
+    if key in raw_keys(data):
+        return _scalar_text(data[key])
     known = ", ".join(raw_keys(data))
     raise UsageError(f"--raw {key}: unknown output; use one of: {known}")
+
+
+def _scalar_text(value: str | int | bool | None) -> str:
+    """A JSON scalar as a shell reads it: ``true``/``false``, empty for null."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def render(data: dict[str, Any], fmt: str) -> str:
