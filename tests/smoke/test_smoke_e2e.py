@@ -394,6 +394,7 @@ def test_one_smoke_run_parses_the_file_once_and_opens_the_target_once(env_dir):
     assert (source.parsed, source.opened) == (1, 1)
 
 
+@pytest.mark.conformance  # ~20 s: WebRTC negotiation plus two speech round trips
 def test_tool_call_over_both_transports(env_dir):
     result = smoke(
         env_dir,
