@@ -44,6 +44,16 @@ def opened(
         ) as session,
     ):
         yield session
+        _report_retries(session, progress)
+
+
+def _report_retries(session: Any, progress: Any) -> None:
+    """Say how many requests were retried (throttling, conflicts, 5xx), if any were."""
+    stats = getattr(session.backend, "stats", None)
+    total = getattr(stats, "total", 0)
+    if stats is not None and total:
+        reasons = ", ".join(f"{r} x{n}" for r, n in sorted(stats.by_reason.items()))
+        progress.step(f"retried {total} request(s): {reasons}")
 
 
 def confirmer(yes: bool, question: str) -> Callable[[Any], bool]:

@@ -206,3 +206,11 @@ def test_validate_warns_on_the_shipped_placeholder_subscription(project: Project
     real = "12345678-aaaa-4bbb-8ccc-1234567890ab"
     fixed = project.invoke("validate", "-e", "dev", "--env-dir", shipped, "--subscription", real)
     assert fixed.exit_code == 0 and "placeholder" not in fixed.output
+
+
+def test_read_commands_say_how_many_requests_were_retried(project: Project) -> None:
+    project.emu.admin.set_config(throttle_rate=0.5, seed=7, throttle_retry_after=0)
+    result = project.run("plan")
+    assert result.exit_code == 3, result.output
+    (line,) = [x for x in result.stderr.splitlines() if "retried" in x]
+    assert line.startswith("i retried ") and "429 x" in line
