@@ -36,16 +36,22 @@ sys.path.insert(0, str(ROOT / "bench"))
 from emulator.api import Emulator, EmulatorConfig  # noqa: E402
 from provision.cli import cli  # noqa: E402
 
-# Runs ``python -m provision ...`` counting TCP connects (each one a TLS handshake here: every
-# endpoint is HTTPS) and reporting them on stderr at exit.
+# Runs ``python -m provision ...`` counting TCP connects (socket audit events) and TLS
+# handshakes (ssl wraps), reported on stderr at exit. One TCP connect is the liveness probe of
+# the running emulator (targets._alive: no TLS, no request).
 _COUNTING = """
-import atexit, runpy, sys
-connects = []
+import atexit, runpy, ssl, sys
+connects, handshakes = [], []
 def hook(event, args):
     if event == "socket.connect":
         connects.append(args[1])
 sys.addaudithook(hook)
-atexit.register(lambda: print(f"BENCH-CONNECTS {len(connects)}", file=sys.stderr))
+wrap = ssl.SSLContext.wrap_socket
+def counted(self, *args, **kwargs):
+    handshakes.append(1)
+    return wrap(self, *args, **kwargs)
+ssl.SSLContext.wrap_socket = counted
+atexit.register(lambda: print(f"BENCH-CONNECTS {len(connects)} {len(handshakes)}", file=sys.stderr))
 sys.argv = ["provision", *sys.argv[1:]]
 runpy.run_module("provision", run_name="__main__", alter_sys=True)
 """
@@ -167,7 +173,8 @@ def reads_as_processes(emu: Emulator, envs: Path, runs: int) -> dict[str, float]
 
     walls: dict[str, float] = {}
     print(f"\nreads as new processes against a running emulator (median of {runs}):")
-    print(f"  {'command':<10} {'wall s':>7} {'cpu s':>6} {'ARM':>4} {'Entra':>6} {'TLS':>4}")
+    head = f"  {'command':<10} {'wall s':>7} {'cpu s':>6} {'ARM':>4} {'Entra':>6}"
+    print(f"{head} {'TCP':>4} {'TLS':>4}")
     for command in ("plan", "status", "outputs"):
         argv = ["--env", "local", "--env-dir", str(envs)]
         samples = [
@@ -179,13 +186,13 @@ def reads_as_processes(emu: Emulator, envs: Path, runs: int) -> dict[str, float]
         _, _, counted = _child([sys.executable, "-c", _COUNTING, command, *argv], envs.parent)
         by_service = emu.stats().get("by_service", {})
         line = [ln for ln in counted.stderr.splitlines() if ln.startswith("BENCH-CONNECTS")]
-        handshakes = int(line[-1].split()[1]) if line else -1
+        tcp, handshakes = (int(n) for n in line[-1].split()[1:3]) if line else (-1, -1)
         wall = statistics.median(w for w, _, _ in samples)
         cpu = statistics.median(c for _, c, _ in samples)
         walls[command] = wall
         print(
             f"  {command:<10} {wall:>7.3f} {cpu:>6.3f} {by_service.get('arm', 0):>4} "
-            f"{by_service.get('entra', 0):>6} {handshakes:>4}"
+            f"{by_service.get('entra', 0):>6} {tcp:>4} {handshakes:>4}"
         )
     return walls
 
