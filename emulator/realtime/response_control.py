@@ -56,6 +56,7 @@ class ResponseControl:
         self._pending_reply: dict[str, Any] | None = None  # the active response awaits input
         self.spoken = False  # assistant audio exists: the voice is fixed
         self._playing: str | None = None  # response id whose audio the track is playing
+        self._last_response: str | None = None
         self._requests_used = 0
         self._tokens_used = 0
 
@@ -93,10 +94,12 @@ class ResponseControl:
                 "output_audio_buffer.clear is only supported for WebRTC and SIP sessions.",
                 "type",
             )
+        latest = self.active.id if self.active is not None else self._last_response
         self.cancel_active("client_cancelled")
         self._outbox.clear_audio()
-        response_id, self._playing = self._playing, None
-        self._outbox.emit(event("output_audio_buffer.cleared", response_id=response_id))
+        response_id, self._playing = self._playing or latest, None
+        # the event's response_id is a string in the GA schema: with nothing ever played, ""
+        self._outbox.emit(event("output_audio_buffer.cleared", response_id=response_id or ""))
 
     # -- streaming (the runner's side) ----------------------------------------------------------
     @property
@@ -162,6 +165,7 @@ class ResponseControl:
         )
         source = self._reply_source(params)
         self.active = run
+        self._last_response = run.id
         self._pending_reply = {"source": source, "instructions": params.get("instructions")}
         self._outbox.emit_all(run.opening())
         self._outbox.emit(self._rate_limits(run))

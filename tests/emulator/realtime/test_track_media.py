@@ -54,3 +54,11 @@ def test_websocket_sessions_refuse_output_audio_buffer_clear() -> None:
     assert error["message"] == (
         "output_audio_buffer.clear is only supported for WebRTC and SIP sessions."
     )
+
+
+def test_clearing_with_nothing_played_still_sends_a_valid_event() -> None:
+    s = make("ga", media="track")
+    pump(s)
+    send(s, type="output_audio_buffer.clear")
+    events = pump(s)
+    assert validate_all(events, "ga") == ["output_audio_buffer.cleared"]
