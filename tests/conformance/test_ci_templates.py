@@ -63,9 +63,9 @@ def _workspace(tmp_path: Path, *, fresh_venv: bool) -> tuple[Path, dict[str, str
     """A copy of this checkout, and the environment the steps run in.
 
     ``fresh_venv``: PATH starts at a throwaway venv that sees this test run's site-packages
-    (a .pth file), so the workflow's ``pip install .`` builds and installs only the toolkit
-    itself (the build backend comes from the registry, cached by pip) and its ``provision`` and
-    ``smoke`` are the ones the later steps run. Otherwise this venv's commands are used.
+    (a .pth file) and has the build backend, so the workflow's ``pip install .`` builds and
+    installs only the toolkit itself, and its ``provision`` and ``smoke`` are the ones the later
+    steps run. Otherwise this venv's commands are used.
     """
     checkout = tmp_path / "checkout"
     shutil.copytree(REPO, checkout, ignore=_SKIP)
@@ -76,12 +76,19 @@ def _workspace(tmp_path: Path, *, fresh_venv: bool) -> tuple[Path, dict[str, str
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         site = next((venv / "lib").glob("python3*/site-packages"))
         (site / "outer-site.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+        # The build backend goes into the venv once, so the step's build needs no isolated
+        # environment of its own (PIP_NO_BUILD_ISOLATION=0 below: pip reads it inverted).
+        subprocess.run(
+            [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "setuptools>=70.1"],
+            check=True,
+        )
         bin_dir = venv / "bin"
     env = clean_environment()
     env.update(
         PATH=f"{bin_dir}:{env.get('PATH', '')}",
         VIRTUAL_ENV=str(bin_dir.parent),
         PIP_DISABLE_PIP_VERSION_CHECK="1",
+        PIP_NO_BUILD_ISOLATION="0" if fresh_venv else "1",
         PROVISION_EMULATOR_STATE=str(tmp_path / "emulator-state"),
         GITHUB_STEP_SUMMARY=str(tmp_path / "step-summary.md"),
     )
