@@ -92,3 +92,8 @@ def test_advertised_graph_answers_with_a_token_for_the_advertised_audience(
     )
     assert answer.status_code == 200
     assert len(answer.json()["value"]) == len(emulator.connection.principals)
+
+
+def test_connection_file_names_the_advertised_graph(emulator: Emulator) -> None:
+    doc = metadata(emulator, "2022-09-01").json()
+    assert emulator.connection.graph_url == doc["microsoftGraphResourceId"] == doc["graph"]
