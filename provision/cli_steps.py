@@ -74,6 +74,7 @@ def confirmer(yes: bool, question: str) -> Callable[[Any], bool]:
 
 
 def show_plan(title: str) -> Callable[[str, Any], None]:
+    """The ``on_plan`` hook: the plan on stderr before anything is applied (``--yes`` too)."""
     from provision import render
 
     def show(environment: str, plan: Any) -> None:
@@ -120,6 +121,7 @@ def lifecycle_exit(warnings: list[Any], strict: bool) -> int | None:
 
 
 def outputs_of(session: Any) -> dict[str, Any]:
+    """``outputs.build`` for the session, with the emulator endpoint's lifetime (one read)."""
     from provision import facts, lifecycle, outputs
     from provision.targets import emulator_state_dir
 

@@ -269,8 +269,12 @@ def _one_line(exc: click.UsageError, name: str | None, wants_json: bool) -> None
 
 
 class Command(OneLineUsage, click.Command):
+    """A subcommand with one-line usage errors."""
+
     pass
 
 
 class Group(OneLineUsage, click.Group):
+    """The ``provision`` group; its subcommands are :class:`Command`."""
+
     command_class = Command

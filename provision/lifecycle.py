@@ -118,6 +118,7 @@ def parse_day(value: str | None) -> date | None:
 
 
 def today_utc() -> date:
+    """Today in UTC (retirement dates are calendar days in UTC)."""
     return datetime.now(UTC).date()
 
 

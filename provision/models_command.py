@@ -40,6 +40,7 @@ def quota_of(usage_name: str | None, usages: Sequence[Any]) -> dict[str, Any] | 
 
 
 def model_row(entry: Any, usages: Sequence[Any]) -> dict[str, Any]:
+    """One catalog entry as a ``models`` row, each SKU with its quota."""
     retires = parse_day(getattr(entry, "deprecation_inference", None))
     name = getattr(entry, "replacement_name", None)
     version = getattr(entry, "replacement_version", None)

@@ -38,12 +38,14 @@ _SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "no-op
 
 
 def change_line(change: Change) -> list[str]:
+    """One plan line (symbol, action, resource, reason) plus its field diffs."""
     lines = [f"  {_SYMBOL[change.action]:>3} {change.action:<8}{change.ref}: {change.reason}"]
     lines += [f"          {d}" for d in getattr(change, "diffs", ())]
     return lines
 
 
 def plan_text(plan: Plan, *, title: str = "Plan") -> str:
+    """Every change of ``plan`` with its reason, then the counts."""
     lines = [f"{title} for environment {plan.environment}:"]
     for change in plan.changes:
         lines += change_line(change)
@@ -58,6 +60,7 @@ def plan_text(plan: Plan, *, title: str = "Plan") -> str:
 
 
 def drift_text(plan: Plan) -> str:
+    """``status``: in sync, or each drifted resource."""
     drift = plan.pending
     if not drift:
         return f"Environment {plan.environment}: in sync ({len(plan.changes)} resources checked)."
@@ -68,6 +71,7 @@ def drift_text(plan: Plan) -> str:
 
 
 def result_text(result: ApplyResult | None, plan: Plan) -> str:
+    """What an apply did (or that nothing had to change), with its notes."""
     if result is None:
         return f"Environment {plan.environment}: no changes; everything up to date."
     lines = [
@@ -156,6 +160,7 @@ def error_text(exc: ProvisionError) -> str:
 
 
 def preflight_text(failures: list[PreflightFailure]) -> str:
+    """Each failed pre-flight check with why and the fix."""
     lines = [f"Pre-flight failed ({len(failures)} problem(s)); nothing was changed:"]
     for f in failures:
         lines += [f"  [{f.check}] {f.what}", f"      why: {f.why}", f"      fix: {f.fix}"]
@@ -163,6 +168,7 @@ def preflight_text(failures: list[PreflightFailure]) -> str:
 
 
 def apply_error_text(exc: ApplyError) -> str:
+    """A failed change, what was and was not applied, and what to do next."""
     lines = [f"error: {exc.change.describe()} failed: {exc.cause}"]
     lines += [f"  applied: {c.describe()}" for c in exc.applied]
     lines += [f"  not attempted: {c.describe()}" for c in exc.pending]
@@ -171,6 +177,7 @@ def apply_error_text(exc: ApplyError) -> str:
 
 
 def outputs_text(data: dict[str, Any]) -> str:
+    """The table form of ``provision outputs``."""
     from provision.outputs import table_text
 
     return table_text(data)
@@ -184,4 +191,5 @@ def lifecycle_text(warnings: list[Any]) -> str:
 
 
 def is_interactive() -> bool:
+    """True when a person can answer a prompt (stdin and stderr are terminals)."""
     return sys.stdin.isatty() and sys.stderr.isatty()
