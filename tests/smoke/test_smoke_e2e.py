@@ -222,7 +222,7 @@ def test_disabling_a_deployment_fails_it_and_re_enabling_passes(env_dir, emulato
     deployment_id = f"{_account_scope(emulator)}/deployments/gpt-realtime"
     admin(emulator, "deployments", {"id": deployment_id, "provisioningState": "Disabled"})
     # A waiting budget is given on purpose: a disabled deployment is not worth waiting for.
-    result = smoke(env_dir, "--deployment", "gpt-realtime", "--json", "--fast", wait=30)
+    result = smoke(env_dir, "--deployment", "gpt-realtime", "--json", wait=30)
     assert result.exit_code == 1, result.output
     report = json.loads(result.stdout)
     (check,) = failed_checks(report)
@@ -233,7 +233,7 @@ def test_disabling_a_deployment_fails_it_and_re_enabling_passes(env_dir, emulato
     assert readiness["waited_s"] == 0 and len(readiness["attempts"]) == 1
 
     admin(emulator, "deployments", {"id": deployment_id, "provisioningState": "Succeeded"})
-    result = smoke(env_dir, "--deployment", "gpt-realtime", "--fast")
+    result = smoke(env_dir, "--deployment", "gpt-realtime")
     assert result.exit_code == 0, result.output
 
 
@@ -254,7 +254,7 @@ def test_role_propagation_is_waited_out_and_reported(env_dir, emulator):
     propagation = time.time() - up_started + 2
     admin(emulator, "config", {"role_propagation_seconds": propagation})
     result = smoke(
-        env_dir, "--deployment", "gpt-realtime", "--no-text", "--json", "--fast", wait=30
+        env_dir, "--deployment", "gpt-realtime", "--no-text", "--json", wait=30
     )
     assert result.exit_code == 0, result.output
     readiness = json.loads(result.stdout)["deployments"][0]["readiness"]
@@ -281,7 +281,6 @@ def test_key_auth_through_list_keys_passes_when_local_auth_is_allowed(
         "--deployment",
         "gpt-4o-realtime-preview",
         "--json",
-        "--fast",
         "--junit",
         str(out / "junit.xml"),
         "--artifacts",
@@ -344,7 +343,6 @@ def assert_no_secret(result, directory: Path, *secrets: str) -> None:
 def test_provision_up_with_smoke_runs_the_smoke_test(tmp_path, monkeypatch, emulator):
     env_dir = local_env(tmp_path / "environments")
     monkeypatch.setenv("PROVISION_EMULATOR_STATE", str(emulator.connection_file.parent))
-    monkeypatch.setenv("SMOKE_FAST", "1")  # `up --smoke` passes no flags; pacing is not the point
     result = provision_up(env_dir, "--smoke")
     assert result.exit_code == 0, result.output
     assert "Realtime smoke" in result.stdout

@@ -55,7 +55,7 @@ def run_cli(server, tmp_path: Path, monkeypatch) -> tuple:
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     args = ["run", "--endpoint", server.endpoint, "--deployment", "gpt-realtime"]
     args += ["--auth", "key", "--api-key-env", "SMOKE_TEST_KEY", "--prompt", str(prompt)]
-    args += ["--fast", "--timeout", "5", "--wait-ready", "0", "--json"]
+    args += ["--timeout", "5", "--wait-ready", "0", "--json"]
     args += ["--junit", str(tmp_path / "out" / "junit.xml"), "--artifacts", str(tmp_path / "out")]
     result = CliRunner(env={"SMOKE_TEST_KEY": KEY}).invoke(main, args, catch_exceptions=False)
     return result, outputs(tmp_path / "out", result.stdout, result.stderr)
