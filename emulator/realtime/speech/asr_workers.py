@@ -115,8 +115,10 @@ def _next_message(waiting: deque[tuple[Any, ...]]) -> tuple[Any, ...]:
 
 def _worker_main(conn: Connection, options: dict[str, Any]) -> None:
     # Ctrl-C reaches the whole process group; the parent decides how to stop (and says so
-    # once), so a worker must not die printing its own KeyboardInterrupt traceback.
+    # once), so a worker must not die printing its own KeyboardInterrupt traceback. SIGINT
+    # came in blocked (see _Child): a Ctrl-C pending since then is discarded here.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     worker = _Worker(options)
     waiting: deque[tuple[Any, ...]] = deque()
     while True:
@@ -152,7 +154,14 @@ class _Child:
         self.process = context.Process(
             target=_worker_main, args=(child_end, options), daemon=True, name="realtime-asr"
         )
-        self.process.start()
+        # Ctrl-C goes to the whole process group, and may come while the child is still
+        # starting (importing), before it can ignore SIGINT: start it with SIGINT blocked (the
+        # mask survives the spawn's exec); the child ignores it, then unblocks it.
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self.process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
         child_end.close()
         self.streams = 0
         self.pending: dict[int, Future[str]] = {}

@@ -155,6 +155,28 @@ def test_recogniser_workers_ignore_ctrl_c(load_wav) -> None:
         assert still == pid and _alive(pid)
 
 
+def _sigint_deflected(pid: int) -> bool:
+    """Whether SIGINT is blocked or ignored in ``pid`` (from /proc/PID/status)."""
+    fields = dict(
+        line.split(":\t", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    bit = 1 << (signal.SIGINT - 1)
+    return bool((int(fields["SigBlk"], 16) | int(fields["SigIgn"], 16)) & bit)
+
+
+def test_recogniser_workers_ignore_ctrl_c_even_while_starting() -> None:
+    """A Ctrl-C that comes while a worker still imports must not traceback either: the
+    worker starts with SIGINT blocked and then ignores it; at no moment does it take it."""
+    with ProcessRecognizer(workers=2) as pool:
+        starting = [_sigint_deflected(pid) for pid in pool.worker_pids()]
+        for pid in pool.worker_pids():
+            os.kill(pid, signal.SIGINT)  # most likely still importing
+        pool.warm_up()
+        ready = [_sigint_deflected(pid) for pid in pool.worker_pids()]
+        assert all(_alive(pid) for pid in pool.worker_pids())
+    assert starting == [True, True] and ready == [True, True]
+
+
 def _alive(pid: int) -> bool:
     """Whether ``pid`` runs (signal 0 checks without touching it)."""
     try:
