@@ -39,8 +39,9 @@ def quota_of(usage_name: str | None, usages: Sequence[Any]) -> dict[str, Any] | 
     return None
 
 
-def model_row(entry: Any, usages: Sequence[Any]) -> dict[str, Any]:
-    """One catalog entry as a ``models`` row, each SKU with its quota."""
+def model_row(entry: Any, usages: Sequence[Any], used_by: Sequence[str] = ()) -> dict[str, Any]:
+    """One catalog entry as a ``models`` row, each SKU with its quota; ``used_by`` names the
+    environment's deployments of this model version."""
     retires = parse_day(getattr(entry, "deprecation_inference", None))
     name = getattr(entry, "replacement_name", None)
     version = getattr(entry, "replacement_version", None)
@@ -52,6 +53,7 @@ def model_row(entry: Any, usages: Sequence[Any]) -> dict[str, Any]:
         "is_default_version": bool(getattr(entry, "is_default_version", False)),
         "retires_on": retires.isoformat() if retires else None,
         "replacement": replacement,
+        "used_by": list(used_by),
         "skus": [
             {
                 "name": sku.name,
@@ -70,10 +72,20 @@ def models_document(
     kind: str,
     catalog: Sequence[Any],
     usages: Sequence[Any],
+    deployments: Sequence[Any] = (),
 ) -> dict[str, Any]:
-    """``provision models --json`` (docs/schemas/models.schema.json), sorted by name/version."""
+    """``provision models --json`` (docs/schemas/models.schema.json), sorted by name/version;
+    ``deployments`` (the environment's specs) fill each row's ``used_by``."""
+
+    def users(entry: Any) -> list[str]:
+        return [
+            d.name
+            for d in deployments
+            if d.model.lower() == entry.name.lower() and d.version == entry.version
+        ]
+
     rows = [
-        model_row(entry, usages)
+        model_row(entry, usages, users(entry))
         for entry in catalog
         if is_realtime(entry) and (not getattr(entry, "kind", "") or entry.kind == kind)
     ]
@@ -97,7 +109,12 @@ def read(session: Any) -> dict[str, Any]:
         catalog = pool.submit(session.backend.list_models, location)
         usages = pool.submit(session.backend.list_usages, location)
         return models_document(
-            desired.environment, location, desired.account.kind, catalog.result(), usages.result()
+            desired.environment,
+            location,
+            desired.account.kind,
+            catalog.result(),
+            usages.result(),
+            desired.deployments,
         )
 
 
@@ -115,7 +132,7 @@ def models_text(doc: dict[str, Any]) -> str:
     )
     if not doc["models"]:
         return head + "\n  none offered in this region"
-    header = ("model", "version", "status", "sku", "max", "free / limit", "retires")
+    header = ("model", "version", "status", "sku", "max", "free / limit", "retires", "used by")
     rows = [header]
     for m in doc["models"]:
         status = (m["lifecycle_status"] or "-") + (" (default)" if m["is_default_version"] else "")
@@ -134,6 +151,7 @@ def models_text(doc: dict[str, Any]) -> str:
                     _number(sku["max_capacity"]),
                     free,
                     retires,
+                    ", ".join(m["used_by"]) or "-",
                 )
             )
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]

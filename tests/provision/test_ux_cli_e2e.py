@@ -135,6 +135,9 @@ def test_models_lists_quota_that_shrinks_when_capacity_is_deployed(project: Proj
         return float(row["skus"][0]["quota"]["free"])
 
     assert free(after) == free(before) - 1  # local.toml deploys capacity 1
+    used = {(m["name"], m["version"]): m["used_by"] for m in after["models"]}
+    assert used[("gpt-realtime", "2025-08-28")] == ["gpt-realtime"]
+    assert used[("gpt-realtime-mini", "2025-12-15")] == []
     text = project.run("models")
     assert text.exit_code == 0 and "free / limit" in text.stdout
     assert "gpt-realtime " in text.stdout
