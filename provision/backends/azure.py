@@ -1,28 +1,18 @@
 """The Azure backend: official management SDKs behind our ``Backend`` protocol.
 
-This is the only module importing ``azure.*``; import it lazily (``provision.targets`` does) so
-that ``provision --help`` stays fast. Every SDK call runs inside ``map_azure_errors()``, which
-turns azure-core exceptions into ``provision.errors`` (``raise ... from exc``) with messages
-built from ARM error codes only: tokens, keys and secrets never reach exception text.
+With ``azure_errors`` the only modules importing ``azure.*``; import them lazily
+(``provision.targets`` does) so that ``provision --help`` stays fast. Every SDK call runs
+inside ``azure_errors.map_azure_errors()``, which turns azure-core exceptions into
+``provision.errors`` (``raise ... from exc``) with messages built from ARM error codes only:
+tokens, keys and secrets never reach exception text.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from azure.core.exceptions import (
-    AzureError,
-    ClientAuthenticationError,
-    HttpResponseError,
-    ResourceExistsError,
-    ResourceNotFoundError,
-    ServiceRequestError,
-    ServiceResponseError,
-)
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.mgmt.authorization import AuthorizationManagementClient
 from azure.mgmt.authorization.v2022_04_01.models import RoleAssignmentCreateParameters
@@ -31,20 +21,10 @@ from azure.mgmt.cognitiveservices import models as cs
 from azure.mgmt.resource.resources import ResourceManagementClient
 
 from provision.backends import convert
-from provision.backends.signin import (
-    SIGN_IN_FIX,
-    SUBSCRIPTION_CODES,
-    signin_error,
-    subscription_error,
-)
+from provision.backends.azure_errors import map_azure_errors
 from provision.errors import (
-    AuthError,
-    AuthorizationError,
-    AzureApiError,
     ConfigError,
-    ConflictError,
     NotFoundError,
-    ThrottledError,
 )
 from provision.model import (
     AccountSpec,
@@ -69,64 +49,6 @@ logging.getLogger("azure").addHandler(logging.NullHandler())
 
 ARM_SCOPE = "https://management.azure.com/.default"
 ACCOUNT_TYPE = "Microsoft.CognitiveServices/accounts"
-
-
-@contextmanager
-def map_azure_errors(what: str) -> Iterator[None]:
-    """Translate azure-core/azure-identity exceptions raised inside into ours."""
-    try:
-        yield
-    except ClientAuthenticationError as exc:
-        raise signin_error(what, exc) from exc
-    except HttpResponseError as exc:
-        raise _api_error(what, exc) from exc
-    except (ServiceRequestError, ServiceResponseError) as exc:
-        # Refused, dropped or reset connections: transient, retried by the one retry policy.
-        raise AzureApiError(
-            f"{what}: connection failed ({type(exc).__name__})", code="ConnectionError"
-        ) from exc
-    except AzureError as exc:
-        raise AzureApiError(f"{what}: {type(exc).__name__}: {_text(exc)}") from exc
-
-
-def _text(exc: Exception) -> str:
-    message = getattr(exc, "message", None) or str(exc)
-    return message.splitlines()[0][:500] if message else type(exc).__name__
-
-
-def _api_error(what: str, exc: HttpResponseError) -> AuthError | AuthorizationError | AzureApiError:
-    status = exc.status_code or 0
-    code = (exc.error.code if exc.error is not None else None) or ""
-    message = (exc.error.message if exc.error is not None else None) or _text(exc)
-    response: Any = exc.response
-    headers = response.headers if response is not None else {}
-    request_id = headers.get("x-ms-request-id")
-    retry_after = _float(headers.get("Retry-After"))
-    text = f"{what}: {message}"
-    if code in SUBSCRIPTION_CODES:
-        return subscription_error(what, code)
-    if status == 401:
-        return AuthError(f"{text} (credentials rejected; {SIGN_IN_FIX})")
-    if status == 403 and code in ("AuthorizationFailed", "LinkedAuthorizationFailed"):
-        return AuthorizationError(
-            f"403 {code}: {text} (the signed-in identity lacks this permission: grant it "
-            "Contributor, and User Access Administrator for role assignments, or Owner)"
-        )
-    kind: type[AzureApiError] = AzureApiError
-    if status == 429:
-        kind = ThrottledError
-    elif isinstance(exc, ResourceNotFoundError) or status == 404:
-        kind = NotFoundError
-    elif isinstance(exc, ResourceExistsError) or status == 409:
-        kind = ConflictError
-    return kind(text, status=status, code=code, request_id=request_id, retry_after=retry_after)
-
-
-def _float(value: str | None) -> float | None:
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
 
 
 class RequestCounter(SansIOHTTPPolicy):  # type: ignore[type-arg]  # generic only in stubs
@@ -472,7 +394,6 @@ def shared_transport(verify: str | None = None) -> Any:
     session.mount("https://", HTTPAdapter(pool_connections=4, pool_maxsize=1, pool_block=True))
     kwargs: dict[str, Any] = {"connection_verify": verify} if verify else {}
     return RequestsTransport(session=session, session_owner=False, **kwargs)
-
 
 
 def azure_backend(subscription_id: str) -> AzureBackend:
