@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from emulator.entra import principals
 from emulator.store import Store
 
 SERVICE_PRINCIPAL_TYPE = "#microsoft.graph.servicePrincipal"
+APPLICATION_TYPE = "#microsoft.graph.application"
+# Application objects have ids of their own; derived from the appId so they are stable.
+_APPLICATION_IDS = uuid.UUID("5d6f3c1e-8a42-4b7e-9f0d-2c1b7a6e4f30")
 
 # Filterable properties per entity set: what the Azure CLI and IaC tools filter on.
 SERVICE_PRINCIPAL_FILTERS = {
@@ -17,6 +21,12 @@ SERVICE_PRINCIPAL_FILTERS = {
     "servicePrincipalType": "scalar",
     "accountEnabled": "scalar",
     "servicePrincipalNames": "collection",
+}
+APPLICATION_FILTERS = {
+    "id": "scalar",
+    "appId": "scalar",
+    "displayName": "scalar",
+    "identifierUris": "collection",
 }
 USER_FILTERS = {
     "id": "scalar",
@@ -84,6 +94,64 @@ def service_principal(record: principals.PrincipalRecord, tenant_id: str) -> dic
     }
 
 
+def application(record: principals.PrincipalRecord) -> dict[str, Any]:
+    """The ``application`` (app registration) behind a service principal, as Graph v1.0 returns
+    it; its one client secret is never listed (not even Graph's three-character hint)."""
+    return {
+        "id": str(uuid.uuid5(_APPLICATION_IDS, record.client_id)),
+        "deletedDateTime": None,
+        "appId": record.client_id,
+        "applicationTemplateId": None,
+        "createdDateTime": None,
+        "description": None,
+        "disabledByMicrosoftStatus": None,
+        "displayName": record.display_name,
+        "groupMembershipClaims": None,
+        "identifierUris": [],
+        "isDeviceOnlyAuthSupported": None,
+        "isFallbackPublicClient": None,
+        "notes": None,
+        "publisherDomain": None,
+        "serviceManagementReference": None,
+        "signInAudience": "AzureADMyOrg",
+        "tags": [],
+        "tokenEncryptionKeyId": None,
+        "api": {
+            "acceptMappedClaims": None,
+            "knownClientApplications": [],
+            "requestedAccessTokenVersion": None,
+            "oauth2PermissionScopes": [],
+            "preAuthorizedApplications": [],
+        },
+        "appRoles": [],
+        "info": {
+            "logoUrl": None,
+            "marketingUrl": None,
+            "privacyStatementUrl": None,
+            "supportUrl": None,
+            "termsOfServiceUrl": None,
+        },
+        "keyCredentials": [],
+        "passwordCredentials": [],
+        "publicClient": {"redirectUris": []},
+        "requiredResourceAccess": [],
+        "web": {
+            "homePageUrl": None,
+            "logoutUrl": None,
+            "redirectUris": [],
+            "implicitGrantSettings": {
+                "enableAccessTokenIssuance": False,
+                "enableIdTokenIssuance": False,
+            },
+        },
+    }
+
+
+def applications(store: Store) -> list[dict[str, Any]]:
+    """One app registration per service principal of the tenant."""
+    return [application(p) for p in principals.all_principals(store)]
+
+
 def service_principals(store: Store) -> list[dict[str, Any]]:
     """Every service principal of the tenant, oldest first as the store lists them."""
     tenant = str(store.get_meta("tenant_id"))
@@ -112,4 +180,5 @@ def directory_objects(store: Store) -> dict[str, dict[str, Any]]:
     objects = {
         sp["id"].lower(): typed(sp, SERVICE_PRINCIPAL_TYPE) for sp in service_principals(store)
     }
+    objects |= {app["id"].lower(): typed(app, APPLICATION_TYPE) for app in applications(store)}
     return objects

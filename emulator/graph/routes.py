@@ -1,4 +1,4 @@
-"""Microsoft Graph v1.0 routes: service principals, directory objects, users and groups.
+"""Microsoft Graph v1.0 routes: service principals, applications, directory objects, users, groups.
 
 Every call needs an Entra token whose audience is Graph: this emulator's Graph resource
 (``{emulator}/graph``, what the cloud metadata advertises and the Azure CLI asks for), the public
@@ -108,15 +108,45 @@ async def list_service_principals(ctx: RequestContext) -> web.Response:
     )
 
 
-def _one_service_principal(ctx: RequestContext, key: str, value: str) -> web.Response:
-    match = next(
-        (sp for sp in directory.service_principals(ctx.store) if sp[key].lower() == value.lower()),
-        None,
-    )
+def _one(
+    ctx: RequestContext, entities: list[dict[str, Any]], entity_set: str, key: str, value: str
+) -> web.Response:
+    match = next((e for e in entities if e[key].lower() == value.lower()), None)
     if match is None:
         raise not_found(value)
-    body = {"@odata.context": _context_url(ctx, "servicePrincipals/$entity"), **match}
+    body = {"@odata.context": _context_url(ctx, f"{entity_set}/$entity"), **match}
     return json_response(_select(ctx, body))
+
+
+def _one_service_principal(ctx: RequestContext, key: str, value: str) -> web.Response:
+    return _one(ctx, directory.service_principals(ctx.store), "servicePrincipals", key, value)
+
+
+async def list_applications(ctx: RequestContext) -> web.Response:
+    """``GET /applications`` (``$filter`` on appId, displayName, identifierUris...)."""
+    return _collection(
+        ctx, directory.applications(ctx.store), "Application", directory.APPLICATION_FILTERS
+    )
+
+
+async def get_application(ctx: RequestContext) -> web.Response:
+    """``GET /applications/{id}`` (the application's own object id)."""
+    _authenticate(ctx)
+    _check_id(ctx.params["id"])
+    return _one(ctx, directory.applications(ctx.store), "applications", "id", ctx.params["id"])
+
+
+async def get_application_by_app_id(ctx: RequestContext) -> web.Response:
+    """``GET /applications(appId='{appId}')``."""
+    _authenticate(ctx)
+    apps = directory.applications(ctx.store)
+    return _one(ctx, apps, "applications", "appId", ctx.params["app_id"])
+
+
+async def me(ctx: RequestContext) -> web.Response:
+    """``GET /me``: every emulated identity is an app, so Graph's app-only answer."""
+    _authenticate(ctx)
+    raise bad_request("BadRequest", "/me request is only valid with delegated authentication flow.")
 
 
 async def get_service_principal(ctx: RequestContext) -> web.Response:
@@ -221,6 +251,15 @@ ROUTES = [
         "graph",
     ),
     Route("GET", _VERSION + r"/servicePrincipals/(?P<id>[^/]+)", get_service_principal, "graph"),
+    Route("GET", _VERSION + r"/applications", list_applications, "graph"),
+    Route(
+        "GET",
+        _VERSION + r"/applications\(appId='(?P<app_id>[^']*)'\)",
+        get_application_by_app_id,
+        "graph",
+    ),
+    Route("GET", _VERSION + r"/applications/(?P<id>[^/]+)", get_application, "graph"),
+    Route("GET", _VERSION + r"/me", me, "graph"),
     Route("GET", _VERSION + r"/users", list_users, "graph"),
     Route("GET", _VERSION + r"/users/(?P<id>[^/]+)", get_user, "graph"),
     Route("GET", _VERSION + r"/groups", list_groups, "graph"),

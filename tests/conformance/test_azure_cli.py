@@ -187,9 +187,15 @@ def test_role_assignment_by_app_id_resolves_through_graph(
     assert mine[0]["principalName"] == app.client_id
 
 
-def test_ad_sp_show_by_app_id(az: Az, signed_in: dict[str, Any], served: Served) -> None:
+def test_ad_sp_show_list_and_app_show_by_app_id(
+    az: Az, signed_in: dict[str, Any], served: Served
+) -> None:
     app = served.connection.principals["app"]
     shown = az.run("ad", "sp", "show", "--id", app.client_id)
     assert shown["id"] == app.object_id
     assert shown["appId"] == app.client_id
     assert shown["displayName"] == app.display_name
+    listed = az.run("ad", "sp", "list", "--display-name", app.display_name)
+    assert [sp["id"] for sp in listed] == [app.object_id]
+    registration = az.run("ad", "app", "show", "--id", app.client_id)
+    assert registration["appId"] == app.client_id and registration["id"] != app.object_id

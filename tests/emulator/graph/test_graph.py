@@ -221,3 +221,31 @@ def test_unknown_paths_and_writes_answer_in_graph_shape(emulator: Emulator, grap
     assert graph.get(f"/servicePrincipals/{app.object_id}").status_code == 200
     # Unauthenticated calls are refused before anything else.
     assert graph.get("/applicationTemplatesX", token="").status_code == 401
+
+
+def test_applications_by_app_id_filter_id_and_alternate_key(
+    emulator: Emulator, graph: Graph
+) -> None:
+    app = emulator.connection.principals["app"]
+    listed = graph.get("/applications", **{"$filter": f"appId eq '{app.client_id}'"}).json()
+    [registration] = listed["value"]
+    assert registration["appId"] == app.client_id
+    assert registration["displayName"] == app.display_name
+    assert registration["id"] != app.object_id  # an application is its own directory object
+    assert registration["passwordCredentials"] == []
+    by_id = graph.get(f"/applications/{registration['id']}")
+    assert by_id.status_code == 200 and by_id.json()["appId"] == app.client_id
+    by_key = graph.get(f"/applications(appId='{app.client_id}')")
+    assert by_key.json()["id"] == registration["id"]
+    typed = graph.post(
+        "/directoryObjects/getByIds", {"ids": [registration["id"]], "types": ["application"]}
+    ).json()["value"]
+    assert [o["@odata.type"] for o in typed] == ["#microsoft.graph.application"]
+
+
+def test_me_is_refused_for_app_only_tokens(graph: Graph) -> None:
+    answer = graph.get("/me")
+    assert answer.status_code == 400
+    assert answer.json()["error"]["message"] == (
+        "/me request is only valid with delegated authentication flow."
+    )
