@@ -34,6 +34,10 @@ sends it at speaking speed like a live microphone (use it to test VAD timing or 
 hears); the figure is then end of speech → first audio. WebRTC is real time by nature.
 
 \b
+Environment: AZURE_OPENAI_API_KEY (the key for --auth key without --api-key-env),
+GITHUB_STEP_SUMMARY (a Markdown summary is appended when set).
+
+\b
 Exit codes: 0 passed, 1 a check failed, 2 bad input, 5 sign-in failed or key refused,
 6 --strict-lifecycle and the preview protocol, 7 internal error, 130 interrupted.
 """
