@@ -253,9 +253,7 @@ def test_role_propagation_is_waited_out_and_reported(env_dir, emulator):
     # so this propagation delay ends between 2 s and 2 s + (duration of `up`) from now.
     propagation = time.time() - up_started + 2
     admin(emulator, "config", {"role_propagation_seconds": propagation})
-    result = smoke(
-        env_dir, "--deployment", "gpt-realtime", "--no-text", "--json", wait=30
-    )
+    result = smoke(env_dir, "--deployment", "gpt-realtime", "--no-text", "--json", wait=30)
     assert result.exit_code == 0, result.output
     readiness = json.loads(result.stdout)["deployments"][0]["readiness"]
     assert readiness["waited_s"] >= 1.0
