@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
+import jsonschema
 import pytest
 from smoke_fakeserver import FakeRealtimeServer, Script
 
@@ -173,3 +176,77 @@ def test_keys_too_short_to_be_real_are_refused():
 
     with pytest.raises(UsageError, match="too short to be a real key"):
         KeyCredential("e", "$AZURE_OPENAI_API_KEY")
+
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "schemas" / "smoke-report.schema.json"
+
+
+def _schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text())
+
+
+def test_the_json_report_validates_against_the_shipped_schema(report):
+    jsonschema.Draft202012Validator.check_schema(_schema())
+    jsonschema.validate(to_json(report), _schema())
+
+
+def _drop_format_version(d):
+    del d["format_version"]
+
+
+def _bump_format_version(d):
+    d["format_version"] = 2
+
+
+def _extra_top_level(d):
+    d["surprise"] = True
+
+
+def _drop_transport(d):
+    del d["deployments"][0]["transport"]
+
+
+def _unknown_transport(d):
+    d["deployments"][0]["transport"] = "carrier-pigeon"
+
+
+def _string_duration(d):
+    d["deployments"][0]["duration_s"] = "1.5"
+
+
+def _check_without_name(d):
+    del d["deployments"][0]["scenarios"][0]["checks"][0]["name"]
+
+
+def _extra_metric(d):
+    d["deployments"][0]["scenarios"][0]["metrics"]["vibes_s"] = 1.0
+
+
+def _bad_anchor(d):
+    d["deployments"][0]["scenarios"][0]["metrics"]["first_audio_from"] = "whenever"
+
+
+def _bad_exit_code(d):
+    d["exit_code"] = 3
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        _drop_format_version,
+        _bump_format_version,
+        _extra_top_level,
+        _drop_transport,
+        _unknown_transport,
+        _string_duration,
+        _check_without_name,
+        _extra_metric,
+        _bad_anchor,
+        _bad_exit_code,
+    ],
+)
+def test_a_mutated_report_fails_the_schema(report, mutate):
+    document = copy.deepcopy(to_json(report))
+    mutate(document)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, _schema())
