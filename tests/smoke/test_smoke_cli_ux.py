@@ -133,7 +133,11 @@ def test_a_source_sign_in_error_is_exit_5_and_json_error_on_stdout():
     assert result.exit_code == 5
     import json
 
+    import jsonschema
+
     document = json.loads(result.stdout)
+    schema = json.loads((REPO / "docs" / "schemas" / "error.schema.json").read_text())
+    jsonschema.validate(document, schema)
     assert document["error"] == {
         "type": "AuthError",
         "message": "not signed in to Azure",
