@@ -146,25 +146,41 @@ def _assert_junit_passed(path: Path) -> None:
     assert not [c for c in cases if c.find("failure") is not None or c.find("error") is not None]
 
 
+def _run_workflow(checkout: Path, env: dict[str, str], teardown: bool) -> JobRunner:
+    workflow = load(WORKFLOW)
+    [job] = workflow["jobs"].values()
+    runner = JobRunner(
+        checkout, env, inputs={"environment": "local", "teardown": teardown}, uses_stubs=STUBS
+    )
+    runner.set_job_env(job.get("env", {}), {})
+    assert runner.env["ENVIRONMENT"] == "local"
+    assert runner.env["TEARDOWN"] == ("true" if teardown else "false")
+    runner.run_steps(job["steps"])
+    _assert_all_passed(runner)
+    return runner
+
+
 def test_example_workflow_runs_against_the_local_environment(tmp_path: Path) -> None:
-    checkout, env = _workspace(tmp_path, fresh_venv=True)
     workflow = load(WORKFLOW)
     assert "workflow_dispatch" in workflow_triggers(workflow)
     assert workflow["permissions"]["id-token"] == "write"
-    [job] = workflow["jobs"].values()
-    runner = JobRunner(
-        checkout, env, inputs={"environment": "local", "teardown": True}, uses_stubs=STUBS
-    )
-    runner.set_job_env(job.get("env", {}), {})
-    assert runner.env["ENVIRONMENT"] == "local" and runner.env["TEARDOWN"] == "true"
-    runner.run_steps(job["steps"])
-    _assert_all_passed(runner)
-    ran = {r.name: r for r in runner.records}
+    checkout, env = _workspace(tmp_path, fresh_venv=True)
+
+    # First run: nothing exists, the plan gate (exit 3) lets `up` run; the environment stays.
+    first = _run_workflow(checkout, env, teardown=False)
+    ran = {r.name: r for r in first.records}
     assert ran["Plan (exit 3 = changes pending)"].outputs == {"pending": "true"}
-    assert all(r.ran for r in runner.records), [r.name for r in runner.records if not r.ran]
+    assert [r.name for r in first.records if not r.ran] == ["Down"]
     _assert_junit_passed(checkout / "smoke-junit.xml")
     summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text()
     assert "|" in summary and "gpt-realtime" in summary
+
+    # Second run: nothing pending (exit 0), so `up` is skipped; smoke still runs; teardown.
+    second = _run_workflow(checkout, env, teardown=True)
+    ran = {r.name: r for r in second.records}
+    assert ran["Plan (exit 3 = changes pending)"].outputs == {"pending": "false"}
+    assert [r.name for r in second.records if not r.ran] == ["Up"]
+    _assert_junit_passed(checkout / "smoke-junit.xml")
 
 
 def test_composite_action_runs_up_smoke_down(tmp_path: Path) -> None:
