@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from e2e_helpers import ACCOUNT, DEPLOYMENTS, RG, ROOT, Project
@@ -87,6 +88,12 @@ def _kill_at(project: Project, method: str, pattern: str, *args: str) -> None:
     project.emu.config.faults.remove(rule)
 
 
+def _env_doc(stdout: str) -> dict[str, Any]:
+    """One environment's document of ``up --json`` (``{"environments": [...]}``)."""
+    doc = json.loads(stdout)
+    return doc["environments"][0] if "environments" in doc else doc
+
+
 def _assert_converged(project: Project) -> None:
     plan = _run(project, "plan", "--json")
     assert plan.returncode == 0, plan.stdout + plan.stderr  # nothing pending
@@ -102,7 +109,7 @@ def test_up_killed_at_a_write_converges_on_rerun(project: Project, point: str) -
     _kill_at(project, method, pattern, "up", "--yes")
     rerun = _run(project, "up", "--yes", "--json")
     assert rerun.returncode == 0, rerun.stderr
-    assert json.loads(rerun.stdout)["readiness"]["ready"] is True
+    assert _env_doc(rerun.stdout)["readiness"]["ready"] is True
     _assert_converged(project)
 
 
@@ -132,16 +139,16 @@ def test_kill_during_readiness_keeps_exit_4_on_rerun(project: Project) -> None:
     # Everything was applied: the rerun has no change to make, yet it proves readiness again.
     pending = _run(project, "up", "--yes", "--wait-timeout", "2", "--json")
     assert pending.returncode == 4, pending.stdout + pending.stderr
-    report = json.loads(pending.stdout)
+    report = _env_doc(pending.stdout)
     assert report["apply"] is None or report["apply"]["applied"] == []
     assert report["readiness"]["ready"] is False
 
     project.emu.advance_clock(3600)  # the roles propagate
     ready = _run(project, "up", "--yes", "--json")
     assert ready.returncode == 0, ready.stderr
-    assert json.loads(ready.stdout)["readiness"]["ready"] is True
+    assert _env_doc(ready.stdout)["readiness"]["ready"] is True
     after = _run(project, "up", "--yes", "--json")  # proven: nothing left to prove
-    assert after.returncode == 0 and json.loads(after.stdout)["readiness"] is None
+    assert after.returncode == 0 and _env_doc(after.stdout)["readiness"] is None
     _assert_converged(project)
 
 
