@@ -13,10 +13,17 @@ does not queue behind other sessions' speech when the worker falls behind. Messa
 through one sender thread per worker (so a busy worker never blocks the caller, e.g. an event
 loop) and results come back through one reader thread per worker that completes
 ``concurrent.futures.Future`` objects.
+
+Identical utterances are decoded once (``memo.SpeechMemo``): a stream digests what it was fed
+(bytes and chunk boundaries, rate, decoder options) and at ``finish`` asks the memo; if that
+digest was already recognised, or is being recognised for another session right now, the
+stream is cancelled in its worker (its queued audio is dropped unread) and the caller gets
+that result. N sessions saying the same prompt at once cost one decode, not N.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import multiprocessing
 import queue
@@ -33,10 +40,12 @@ import numpy.typing as npt
 
 from .asr import ASR_RATE, DecoderStream, _no_speech, decode_whole, new_decoder
 from .codecs import as_pcm16, resample
+from .memo import SpeechMemo, follow, memo_enabled
 
 __all__ = ["ProcessRecognizer", "RecognitionStream", "RecognizerDied"]
 
 MAX_DECODERS_PER_WORKER = 16  # beyond this, a stream waits for a free decoder
+MEMO_ENTRIES = 1024  # transcripts are short strings: 1024 of them are a few hundred kB
 
 
 class RecognizerDied(BrokenProcessPool):
@@ -101,6 +110,22 @@ class _Worker:
 _URGENT = ("finish", "whole", "ping")  # someone waits for these answers
 
 
+def _drop_cancelled(waiting: deque[tuple[Any, ...]]) -> None:
+    """A cancelled stream's queued audio is never decoded: drop it (and the whole stream when
+    it was not even opened yet), keeping only the cancel that frees an opened decoder."""
+    cancelled = {m[1] for m in waiting if m[0] == "cancel"}
+    if not cancelled:
+        return
+    unopened = {m[1] for m in waiting if m[0] == "open" and m[1] in cancelled}
+    kept = [
+        m
+        for m in waiting
+        if m[1] not in cancelled or (m[0] == "cancel" and m[1] not in unopened)
+    ]
+    waiting.clear()
+    waiting.extend(kept)
+
+
 def _next_message(waiting: deque[tuple[Any, ...]]) -> tuple[Any, ...]:
     """The message to handle next: a waited-for answer jumps the queue, together with the
     earlier audio of its own stream (other streams' audio can wait a little)."""
@@ -132,6 +157,9 @@ def _worker_main(conn: Connection, options: dict[str, Any]) -> None:
                 waiting.append(conn.recv())
         except EOFError:
             return
+        _drop_cancelled(waiting)
+        if not waiting:
+            continue
         message = _next_message(waiting)
         if message[0] == "close":
             return
@@ -195,7 +223,7 @@ class _Child:
                 return
             with self.lock:
                 future = self.pending.pop(key, None)
-            if future is None:
+            if future is None or future.done():  # a caller may have cancelled its future
                 continue
             if error is None:
                 future.set_result(text)
@@ -220,25 +248,60 @@ class _Child:
 
 
 class RecognitionStream:
-    """One utterance streaming to a worker: ``feed`` (never blocks), then ``finish``."""
+    """One utterance streaming to a worker: ``feed`` (never blocks), then ``finish``.
 
-    def __init__(self, child: _Child, key: int, done: Callable[[], None]) -> None:
+    With a ``memo``, ``digest`` starts from the stream's settings (rate, decoder options) and
+    takes in every chunk with its length, so equal digests mean equal decoder input.
+    """
+
+    def __init__(
+        self,
+        child: _Child,
+        key: int,
+        done: Callable[[], None],
+        memo: SpeechMemo[bytes, str] | None = None,
+        digest: Any = None,
+    ) -> None:
         self._child = child
         self._key = key
         self._done = done
         self._closed = False
+        self._memo = memo
+        self._digest = digest
 
     def feed(self, pcm16: bytes) -> None:
         """Queue more PCM16 audio (at the stream's rate) for decoding."""
         if not self._closed:
-            self._child.send(("feed", self._key, bytes(pcm16)))
+            chunk = bytes(pcm16)
+            if self._digest is not None:
+                self._digest.update(len(chunk).to_bytes(8, "little"))
+                self._digest.update(chunk)
+            self._child.send(("feed", self._key, chunk))
 
     def finish(self) -> Future[str]:
-        """End the utterance; the future gives its transcript."""
-        future: Future[str] = Future()
+        """End the utterance; the future gives its transcript (shared with identical
+        utterances when a memo is in use; cancelling it cancels nothing else)."""
         self._close()
-        self._child.send(("finish", self._key), future)
-        return future
+        if self._memo is None or self._digest is None:
+            future: Future[str] = Future()
+            self._child.send(("finish", self._key), future)
+            return future
+        shared, owner = self._memo.claim(self._digest.digest())
+        if owner:
+            self._send_or_fail(("finish", self._key), shared)
+        else:
+            try:  # frees the decoder and drops the queued audio; best effort
+                self._child.send(("cancel", self._key))
+            except RecognizerDied:
+                pass
+        return follow(shared)
+
+    def _send_or_fail(self, message: tuple[Any, ...], future: Future[str]) -> None:
+        try:
+            self._child.send(message, future)
+        except BaseException as exc:  # the memo must not keep a future nobody completes
+            future.set_exception(exc)
+            raise
 
     def cancel(self) -> None:
         """Abandon the utterance."""
@@ -261,17 +324,44 @@ class ProcessRecognizer:
     that a stream resamples chunk by chunk. Call :meth:`close` (or use ``with``).
     """
 
-    def __init__(self, workers: int = 1, **decoder_options: Any) -> None:
+    def __init__(
+        self, workers: int = 1, *, memo: bool | None = None, **decoder_options: Any
+    ) -> None:
         self._children = [_Child(decoder_options) for _ in range(max(1, workers))]
         self._keys = itertools.count(1)
         self._lock = threading.Lock()
+        use_memo = memo_enabled() if memo is None else memo
+        #: transcripts by digest of (mode, rate, decoder options, audio); None when disabled
+        self.memo: SpeechMemo[bytes, str] | None = (
+            SpeechMemo(MEMO_ENTRIES) if use_memo else None
+        )
+        self._settings = repr(sorted(decoder_options.items())).encode()
+
+    def _digest(self, mode: str, rate: int) -> Any:
+        digest = hashlib.blake2b(digest_size=20)
+        for part in (mode.encode(), str(rate).encode(), self._settings):
+            digest.update(len(part).to_bytes(8, "little"))
+            digest.update(part)
+        return digest
 
     def submit(self, pcm16: bytes | npt.ArrayLike, rate: int = 24000) -> Future[str]:
         """Transcribe a whole utterance; ``asyncio.wrap_future()`` the result to await it."""
-        future: Future[str] = Future()
-        child = self._least_busy()
-        child.send(("whole", next(self._keys), as_pcm16(pcm16).tobytes(), rate), future)
-        return future
+        pcm = as_pcm16(pcm16).tobytes()
+        message = ("whole", next(self._keys), pcm, rate)
+        if self.memo is None:
+            future: Future[str] = Future()
+            self._least_busy().send(message, future)
+            return future
+        digest = self._digest("whole", rate)
+        digest.update(pcm)
+        shared, owner = self.memo.claim(digest.digest())
+        if owner:
+            try:
+                self._least_busy().send(message, shared)
+            except BaseException as exc:  # the memo must not keep a future nobody completes
+                shared.set_exception(exc)
+                raise
+        return follow(shared)
 
     def transcribe(self, pcm16: bytes | npt.ArrayLike, rate: int = 24000) -> str:
         """Blocking form of :meth:`submit`; same result as :meth:`Recognizer.transcribe`."""
@@ -284,7 +374,8 @@ class ProcessRecognizer:
             child.streams += 1
         key = next(self._keys)
         child.send(("open", key, rate))
-        return RecognitionStream(child, key, lambda: self._stream_done(child))
+        digest = None if self.memo is None else self._digest("stream", rate)
+        return RecognitionStream(child, key, lambda: self._stream_done(child), self.memo, digest)
 
     def warm_up(self) -> None:
         """Wait until every worker has loaded its model."""

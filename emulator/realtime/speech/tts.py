@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .codecs import Pcm16, resample
+from .memo import SpeechMemo, memo_enabled
 
 __all__ = [
     "MAX_TTS_CHARS",
@@ -34,6 +35,8 @@ __all__ = [
 
 #: Longer input is cut at a word boundary: replies are short, and flite's time grows linearly.
 MAX_TTS_CHARS = 600
+#: Bound on the audio the cache keeps (a 600-character reply is ≈2 MB at 24 kHz).
+CACHE_BYTES = 32 * 1024 * 1024
 _FLITE_TIMEOUT_S = 30.0
 _CONTROL = {"Cc", "Cf", "Cs", "Co", "Cn"}
 
@@ -152,14 +155,27 @@ class Synthesizer:
     """Text → mono PCM16, with an LRU cache so identical replies are identical and cheap.
 
     ``engine`` is ``"flite"``, ``"espeak"`` or ``None`` (flite if installed, else espeak).
+    The cache is keyed by (engine/voice, cleaned text, rate) and bounded by ``cache_size``
+    entries and :data:`CACHE_BYTES`. With the speech memo on (``memo.memo_enabled``), callers
+    asking for a text that is being rendered right now wait for that rendering instead of
+    running the engine again (N sessions giving the same reply at once cost one flite run).
     Thread-safe. Returned arrays are read-only and shared between callers: copy before editing.
     """
 
-    def __init__(self, engine: str | None = None, *, cache_size: int = 256) -> None:
+    def __init__(
+        self, engine: str | None = None, *, cache_size: int = 256, share: bool | None = None
+    ) -> None:
         self._engine = _pick_engine(engine)
-        self._cache: OrderedDict[tuple[str, int], Pcm16] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, int], Pcm16] = OrderedDict()
         self._cache_size = cache_size
+        self._cached_bytes = 0
         self._lock = threading.Lock()
+        share = memo_enabled() if share is None else share
+        # finished audio stays in _cache (as before the memo); the memo only joins renderings
+        # in flight, so it keeps no results of its own (max_entries 0)
+        self._inflight: SpeechMemo[tuple[str, str, int], Pcm16] | None = (
+            SpeechMemo(0) if share else None
+        )
 
     @property
     def engine_name(self) -> str:
@@ -176,18 +192,38 @@ class Synthesizer:
             SynthesisError: the engine failed.
         """
         cleaned = _clean_text(text)
-        key = (cleaned, rate)
+        key = (self._engine.name, cleaned, rate)
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        audio = self._render(cleaned, rate)
-        with self._lock:
-            self._cache[key] = audio
-            self._cache.move_to_end(key)
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+        if self._inflight is None:
+            audio = self._render(cleaned, rate)
+        else:
+            shared, owner = self._inflight.claim(key)
+            if not owner:
+                return shared.result()  # someone renders this text right now: share it
+            try:
+                audio = self._render(cleaned, rate)
+            except BaseException as exc:
+                shared.set_exception(exc)
+                raise
+            self._remember(key, audio)  # cached before joiners wake: no window for a re-render
+            shared.set_result(audio)
+            return audio
+        self._remember(key, audio)
         return audio
+
+    def _remember(self, key: tuple[str, str, int], audio: Pcm16) -> None:
+        with self._lock:
+            if key in self._cache:
+                self._cached_bytes -= self._cache.pop(key).nbytes
+            self._cache[key] = audio
+            self._cached_bytes += audio.nbytes
+            while len(self._cache) > self._cache_size or (
+                self._cached_bytes > CACHE_BYTES and len(self._cache) > 1
+            ):
+                self._cached_bytes -= self._cache.popitem(last=False)[1].nbytes
 
     def _render(self, text: str, rate: int) -> Pcm16:
         if not any(ch.isalnum() for ch in text):
