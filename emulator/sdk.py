@@ -32,7 +32,7 @@ def credential(
     if aio:
         from azure.identity.aio import ClientSecretCredential
     else:
-        from azure.identity import ClientSecretCredential  # type: ignore[assignment]
+        from azure.identity import ClientSecretCredential  # type: ignore[assignment]  # sync and aio classes share the name; `aio` picks one
     p = conn.principals[principal]
     return ClientSecretCredential(
         conn.tenant_id,

@@ -72,8 +72,12 @@ def fail(name: str, expected: str, observed: str, detail: str = "") -> CheckResu
 
 
 def received_items(log: Sequence[Entry]) -> list[ServerEvent | ProtocolError]:
-    """Everything received, in order: events and protocol errors."""
-    return [e.item for e in log if e.direction == "recv"]  # type: ignore[misc]
+    """Everything received, in order: events and protocol errors (inbound media is not an event)."""
+    return [
+        e.item
+        for e in log
+        if e.direction == "recv" and isinstance(e.item, ServerEvent | ProtocolError)
+    ]
 
 
 def events_of(log: Sequence[Entry], cls: type[E]) -> list[E]:
