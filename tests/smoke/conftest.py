@@ -75,7 +75,7 @@ FIXTURE_CASES = [
 ]
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")  # a frozen Prompt: shared, so module fixtures can use it
 def tone_prompt() -> Prompt:
     """A tone burst the fake server's energy VAD treats as speech."""
     pcm = bytes(4800 * 3) + speech_like(1.0)

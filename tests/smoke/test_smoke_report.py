@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import io
 import json
@@ -29,11 +30,20 @@ from smoke.run import SmokeOptions, Target, run_smoke
 from smoke.scenarios import ScenarioOptions
 
 SECRET = "super-secret-key-value"
+# One worker builds the shared report once (see the module fixture below).
+pytestmark = pytest.mark.xdist_group("smoke-report")
 
 
-@pytest.fixture
-async def report(tone_prompt):
-    """One passing and one failing deployment against the fake server."""
+@pytest.fixture(scope="module")
+def report(tone_prompt):
+    """One passing and one failing deployment against the fake server.
+
+    One smoke session (~3 s of realtime pacing) for the whole module: the report is only read
+    (the mutation tests deep-copy it)."""
+    return asyncio.run(_run_report(tone_prompt))
+
+
+async def _run_report(tone_prompt):
     async with (
         FakeRealtimeServer(Script()) as good,
         FakeRealtimeServer(Script(response_status="failed")) as bad,
