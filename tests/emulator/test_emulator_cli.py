@@ -150,6 +150,7 @@ def test_serve_from_the_readme_then_ctrl_c(serve, tmp_path: Path) -> None:
     assert "stopped" in out.lower()
 
 
+@pytest.mark.conformance  # subprocess serve; core keeps test_serve_from_the_readme_then_ctrl_c
 def test_sigterm_stops_cleanly_and_state_survives(serve, tmp_path: Path) -> None:
     state = tmp_path / "state"
     first = serve(state_dir=state)
@@ -162,6 +163,7 @@ def test_sigterm_stops_cleanly_and_state_survives(serve, tmp_path: Path) -> None
     assert second.stop(signal.SIGTERM)[0] == 0
 
 
+@pytest.mark.conformance  # subprocess serve; core keeps test_serve_from_the_readme_then_ctrl_c
 def test_serve_flags_reach_the_settings_and_config_commands(serve, tmp_path: Path) -> None:
     state = tmp_path / "flags"
     served = serve(
@@ -201,6 +203,7 @@ def test_serve_flags_reach_the_settings_and_config_commands(serve, tmp_path: Pat
     assert served.stop(signal.SIGTERM)[0] == 0
 
 
+@pytest.mark.conformance  # subprocess serve; core keeps test_serve_from_the_readme_then_ctrl_c
 def test_port_in_use_is_a_one_line_error(tmp_path: Path) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -211,6 +214,7 @@ def test_port_in_use_is_a_one_line_error(tmp_path: Path) -> None:
     assert not (tmp_path / "s" / "connection.json").exists()
 
 
+@pytest.mark.conformance  # subprocess serve; core keeps test_serve_from_the_readme_then_ctrl_c
 def test_second_server_on_the_same_state_dir_is_refused(serve, tmp_path: Path) -> None:
     state = tmp_path / "shared"
     served = serve(state_dir=state)
@@ -254,6 +258,7 @@ def test_help_works() -> None:
 
 
 # -- principals ---------------------------------------------------------------------------------
+@pytest.mark.conformance  # subprocess serve; core keeps test_serve_from_the_readme_then_ctrl_c
 def test_principal_added_offline_can_get_a_token(serve, tmp_path: Path) -> None:
     state = tmp_path / "p"
     added = run_cli("principal", "add", "ci", "--state-dir", str(state), "--json")
@@ -276,6 +281,7 @@ def test_principal_added_offline_can_get_a_token(serve, tmp_path: Path) -> None:
     assert served.stop(signal.SIGTERM)[0] == 0
 
 
+@pytest.mark.conformance  # subprocess serve; core keeps test_serve_from_the_readme_then_ctrl_c
 def test_principal_added_while_serving_lands_in_connection_json(serve, tmp_path: Path) -> None:
     state = tmp_path / "live"
     served = serve(state_dir=state)
@@ -360,6 +366,7 @@ def test_help_and_version_import_no_server_stack(args: list[str]) -> None:
     assert "HEAVY []" in result.stderr, result.stderr
 
 
+@pytest.mark.conformance  # subprocess serve; core keeps test_serve_from_the_readme_then_ctrl_c
 def test_serve_with_default_timing_is_realistic(serve, tmp_path: Path) -> None:
     state = tmp_path / "realistic"
     served = serve(state_dir=state)

@@ -134,7 +134,11 @@ def test_the_preview_dialect_on_request_passes_and_warns(env_dir):
     validate_report(report)
 
 
-@pytest.mark.parametrize("dialect", ["ga", "preview"])
+@pytest.mark.parametrize(
+    "dialect",
+    # preview: ~6 s more of the same round trip; the conformance stage runs it
+    ["ga", pytest.param("preview", marks=pytest.mark.conformance)],
+)
 def test_tool_call_scenario_passes_against_the_emulator(env_dir, dialect):
     result = smoke(
         env_dir,
@@ -237,6 +241,7 @@ def test_disabling_a_deployment_fails_it_and_re_enabling_passes(env_dir, emulato
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.conformance  # ~9 s of real waiting; core keeps test_smoke_client's readiness tests
 def test_role_propagation_is_waited_out_and_reported(env_dir, emulator):
     _remove_app_role(emulator)
     # Hold the new assignment back while the no-wait run proves the failure ...
@@ -262,6 +267,7 @@ def test_role_propagation_is_waited_out_and_reported(env_dir, emulator):
     assert "role assignment not effective" in readiness["summary"]
 
 
+@pytest.mark.conformance  # ~9 s, second up + two deployments; core keeps the key-auth refusal test
 def test_key_auth_through_list_keys_passes_when_local_auth_is_allowed(
     tmp_path, monkeypatch, emulator
 ):
@@ -338,6 +344,7 @@ def assert_no_secret(result, directory: Path, *secrets: str) -> None:
         assert all(secret not in text for text in texts)
 
 
+@pytest.mark.conformance  # ~15 s, four deployments; core keeps test_e2e_cli's up --smoke
 def test_provision_up_with_smoke_runs_the_smoke_test(tmp_path, monkeypatch, emulator):
     env_dir = local_env(tmp_path / "environments")
     monkeypatch.setenv("PROVISION_EMULATOR_STATE", str(emulator.connection_file.parent))

@@ -112,6 +112,7 @@ def test_random_field_mutations_never_raise(name, dialect, kind):
         exercise(spliced(base, index, mutated, dialect), dialect, kind)
 
 
+@pytest.mark.conformance  # exhaustive field sweep (~9 s); core keeps the random mutations
 @pytest.mark.parametrize(("name", "dialect", "kind"), FIXTURE_CASES)
 def test_every_field_of_every_event_type_replaced_by_every_odd_value(name, dialect, kind):
     lines, base, received = recorded(name, dialect)

@@ -102,6 +102,7 @@ def test_very_short_speech_does_not_fail(recognizer: Recognizer, load_wav) -> No
     assert isinstance(transcript, str) and len(normalize_text(transcript).split()) <= 1, transcript
 
 
+@pytest.mark.conformance  # starts worker processes; the emulator tests use them in core
 def test_process_recognizer_matches_in_process(recognizer: Recognizer, load_wav) -> None:
     pcm, _ = load_wav("repeat_blue_harbor_seven.wav")
 
@@ -122,6 +123,7 @@ def _stream(pool: ProcessRecognizer, pcm: np.ndarray, chunk: int = 2400) -> Futu
     return stream.finish()
 
 
+@pytest.mark.conformance  # ~13-19 s equivalence sweep; core keeps test_recognises_each_fixture
 def test_streamed_recognition_reads_what_whole_decoding_reads(
     recognizer: Recognizer, load_wav
 ) -> None:
@@ -142,6 +144,7 @@ def test_streamed_recognition_reads_what_whole_decoding_reads(
     assert silent == ""
 
 
+@pytest.mark.conformance  # process-level signal test; core keeps ..._even_while_starting
 def test_recogniser_workers_ignore_ctrl_c(load_wav) -> None:
     """Ctrl-C in ``smoke run --env local`` must not kill (and traceback) a speech worker."""
     pcm, _ = load_wav("repeat_blue_harbor_seven.wav")

@@ -73,6 +73,7 @@ async def test_speech_in_speech_out_over_webrtc(account: Account, rtc_emulator: 
         await caller.pc.close()
 
 
+@pytest.mark.conformance  # slow WebRTC media; core keeps test_speech_in_speech_out_over_webrtc
 async def test_webrtcfilter_limits_the_data_channel(
     account: Account, rtc_emulator: Emulator
 ) -> None:
@@ -166,6 +167,7 @@ async def test_the_caller_hanging_up_ends_the_session(
         assert gone.value.status == 404
 
 
+@pytest.mark.conformance  # slow WebRTC media; core keeps test_speech_in_speech_out_over_webrtc
 async def test_talking_over_the_reply_clears_the_output_audio_buffer(
     account: Account, rtc_emulator: Emulator
 ) -> None:
@@ -195,6 +197,7 @@ async def test_talking_over_the_reply_clears_the_output_audio_buffer(
         await caller.pc.close()
 
 
+@pytest.mark.conformance  # slow WebRTC media; core keeps test_speech_in_speech_out_over_webrtc
 async def test_the_session_limit_ends_the_call(account: Account, rtc_emulator: Emulator) -> None:
     rtc_emulator.config.realtime_session_seconds = 3
     try:
