@@ -176,12 +176,28 @@ def test_the_valid_document_is_valid(workdir: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
+# The core stage checks a fixed-seed sample of 50; the 500 examples the issue asks of CI run in
+# the conformance stage.
 @seed(20261201)
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=broken_files())
 def test_broken_environment_files_are_refused_with_their_key_path(
     workdir: Path, case: tuple[dict[str, Any], str]
 ) -> None:
+    _check_a_broken_file(workdir, case)
+
+
+@pytest.mark.conformance
+@seed(20261201)
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=broken_files())
+def test_broken_environment_files_are_refused_with_their_key_path_500_examples(
+    workdir: Path, case: tuple[dict[str, Any], str]
+) -> None:
+    _check_a_broken_file(workdir, case)
+
+
+def _check_a_broken_file(workdir: Path, case: tuple[dict[str, Any], str]) -> None:
     doc, path = case
     file = workdir / "broken.toml"
     file.write_text(toml_text(doc))

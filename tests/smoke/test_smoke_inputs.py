@@ -103,14 +103,29 @@ def scratch(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("inputs")
 
 
-@settings(
-    max_examples=500,
-    derandomize=True,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+# The core stage checks a fixed (derandomized) sample of 50; the 500 examples the issue asks of
+# CI run in the conformance stage.
+_PROPERTY = {
+    "derandomize": True,
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
+
+
+@settings(max_examples=50, **_PROPERTY)
 @given(data=st.data())
 def test_every_bad_option_value_is_one_line_exit_2(data, scratch):
+    _check_a_bad_option_value(data, scratch)
+
+
+@pytest.mark.conformance
+@settings(max_examples=500, **_PROPERTY)
+@given(data=st.data())
+def test_every_bad_option_value_is_one_line_exit_2_500_examples(data, scratch):
+    _check_a_bad_option_value(data, scratch)
+
+
+def _check_a_bad_option_value(data, scratch):
     option = data.draw(st.sampled_from(sorted(OPTION_RULES)), label="option")
     value = data.draw(bad_values(option, scratch), label="value")
     result = CliRunner().invoke(main, [*BASE, f"{option}={value}"])
