@@ -15,7 +15,13 @@ Each level's p95 is printed beside its ratio to the single-session p50 of the sa
 anchor; the first level is the anchor, so start the list at 1). Targets on 2 cores:
 1 session ≤ VAD silence window (200 ms) + 250 ms; 4 sessions p95 ≤ 0.8 s; 8 sessions p95 ≤ 1.0 s.
 
-Usage: ``python bench/realtime_latency.py [--sessions 1,2,4,8,16] [--turns 2] [--fast]``.
+The emulator's speech memo (identical utterances decode once) is OFF here
+(``REALTIME_EMULATOR_SPEECH_MEMO=0``, set before the emulator starts): sessions replay the same
+few fixtures, which stand for distinct users saying distinct things, so every turn pays its own
+recognition and every reply its own synthesis in flight (the TTS cache of finished replies
+predates the memo and stays). ``--memo`` turns it on to show what it does to this workload.
+
+Usage: ``python bench/realtime_latency.py [--sessions 1,2,4,8,16] [--turns 2] [--fast] [--memo]``.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import argparse
 import asyncio
 import base64
 import json
+import os
 import ssl
 import sys
 import tempfile
@@ -205,7 +212,10 @@ def main() -> None:
     parser.add_argument("--sessions", default="1,2,4,8,16")
     parser.add_argument("--turns", type=int, default=2, help="turns per session")
     parser.add_argument("--fast", action="store_true", help="send audio as fast as possible")
+    parser.add_argument("--memo", action="store_true", help="keep the speech memo on")
     args = parser.parse_args()
+    # read when the emulator builds its recogniser and synthesizer (first session)
+    os.environ["REALTIME_EMULATOR_SPEECH_MEMO"] = "1" if args.memo else "0"
     levels = [int(x) for x in args.sessions.split(",")]
     clips = load_fixtures()
     recognizer = Recognizer()
@@ -241,6 +251,7 @@ def main() -> None:
                 f"{100 * level_edits / max(1, level_words):>8.1f}%"
             )
         print(f"anchor: single-session e2e p50 {anchor:.0f} ms; 'x anchor' = level p95 / anchor")
+        print(f"speech memo: {'on' if args.memo else 'off (every turn decoded)'}")
         print(f"reply WER overall: {100 * edits / max(1, words):.1f}% ({edits}/{words} words)")
 
 

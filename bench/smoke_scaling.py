@@ -7,12 +7,23 @@ write delays) on a temporary state directory, provisions one account with N real
 deployments (alternating ``gpt-realtime`` and ``gpt-4o-realtime-preview``) through
 ``provision up``, then:
 
-1. runs ``smoke run --env bench`` as a NEW PROCESS over the first 4 deployments (what a user
-   types; issue 13's target: ≤ 2.5 s wall over WebSocket), median of ``--runs``;
+1. runs ``smoke run --env bench`` as a NEW PROCESS over the first 4 deployments against the
+   running emulator (what a user types; issue 13's target: ≤ 2.5 s wall over WebSocket),
+   median of ``--runs``;
 2. runs the smoke scenarios in-process over 1, 2, 4 … N deployments checked concurrently, and
    prints wall time, per-deployment time and the first-audio latency;
-3. times ``smoke --help`` / ``--version`` as new processes (target ≤ 0.25 s) beside
+3. after stopping that emulator, runs the same ``smoke run`` as a new process that starts the
+   EMBEDDED emulator itself (no running one: server start, speech worker spawn, model load);
+4. times ``smoke --help`` / ``--version`` as new processes (target ≤ 0.25 s) beside
    ``python -c pass``.
+
+The emulator decodes identical utterances once (its speech memo, see
+``emulator/realtime/speech/memo.py``): every deployment gets the same prompt WAV, so N sessions
+cost one recognition and one synthesis. Rounds 1 and 2 are run twice: "first hearing" (memo and
+TTS cache emptied before each run: the cost the first time the emulator hears the prompt, N
+sessions sharing one decode) and "repeat" (a running emulator that heard the prompt before,
+e.g. CI's second smoke run). Round 2 prints the memo's counters (decodes started / joined a
+decode in flight / served finished).
 
 Every wall figure is printed with its anchor — the prompt's real-time duration (speech plus
 the trailing silence smoke sends) — as a ratio: below 1.0 means faster than saying it. With
@@ -31,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,9 +103,35 @@ def anchor_seconds() -> float:
     return default_prompt().seconds + ScenarioOptions().trailing_silence_ms / 1000
 
 
-def wall(argv: list[str], runs: int, env: dict[str, str] | None = None) -> tuple[float, int]:
+def forget_speech() -> None:
+    """Empty the in-process emulator's recognition memo and TTS cache (a first hearing)."""
+    from emulator.realtime.offline_speech import shared
+    from emulator.realtime.speech.tts import default_synthesizer
+
+    memo = shared().recognizer().memo
+    if memo is not None:
+        memo.clear()
+    default_synthesizer().forget()
+
+
+def memo_counts() -> tuple[int, int, int]:
+    """(decodes started, joined in flight, served finished) of the recognition memo so far."""
+    from emulator.realtime.offline_speech import shared
+
+    memo = shared().recognizer().memo
+    return (memo.misses, memo.joins, memo.hits) if memo is not None else (0, 0, 0)
+
+
+def wall(
+    argv: list[str],
+    runs: int,
+    env: dict[str, str] | None = None,
+    before: Callable[[], None] | None = None,
+) -> tuple[float, int]:
     times, code = [], 0
     for _ in range(runs):
+        if before is not None:
+            before()
         start = time.perf_counter()
         done = subprocess.run(argv, capture_output=True, env=env, check=False)
         times.append(time.perf_counter() - start)
@@ -101,14 +139,21 @@ def wall(argv: list[str], runs: int, env: dict[str, str] | None = None) -> tuple
     return statistics.median(times), code
 
 
-def command_round(env_dir: Path, args: argparse.Namespace, anchor: float) -> None:
+def command_round(
+    env_dir: Path,
+    args: argparse.Namespace,
+    anchor: float,
+    label: str,
+    before: Callable[[], None] | None = None,
+    env: dict[str, str] | None = None,
+) -> None:
     names = [f"--deployment=rt-{i}" for i in range(min(4, args.deployments))]
     argv = [sys.executable, "-c", SMOKE, "run", "-e", "bench", "--env-dir", str(env_dir)]
     argv += [*names, "--pace", args.pace] + (["--no-text"] if args.no_text else [])
-    seconds, code = wall(argv, args.runs, dict(os.environ))
+    seconds, code = wall(argv, args.runs, env or dict(os.environ), before)
     verdict = "ok" if seconds <= 2.5 and code == 0 else ("FAILED" if code else "SLOW")
     print(
-        f"smoke run -e bench ({len(names)} deployments, new process, websocket): "
+        f"smoke run -e bench ({len(names)} deployments, new process, websocket, {label}): "
         f"median {seconds:.2f} s over {args.runs} run(s), exit {code}; "
         f"anchor {anchor:.2f} s → {seconds / anchor:.2f}x  (target ≤ 2.5 s: {verdict})"
     )
@@ -175,22 +220,34 @@ def main() -> None:
                 f"anchor = prompt real-time duration {anchor:.2f} s"
             )
             # The emulator starts its speech workers on first use; warm them up unmeasured,
-            # as a running emulator (or CI's second smoke run) would be.
+            # as a running emulator would be.
             warm = run_round(env_dir, min(2, args.deployments), args)
             print(f"warm-up round (not measured): {warm['wall_s']:.2f} s")
-            command_round(env_dir, args, anchor)
-            print(
-                f"{'n':>3} {'passed':>6} {'wall s':>8} {'x anchor':>9} {'s/deployment':>13} "
-                f"{'1st audio s':>11}"
-            )
-            for count in [c for c in (1, 2, 4, 8, 16) if c <= args.deployments]:
-                row = run_round(env_dir, count, args)
-                print(
-                    f"{row['count']:>3} {row['passed']:>6} {row['wall_s']:>8.2f} "
-                    f"{row['wall_s'] / anchor:>9.2f} {row['per_deployment_s']:>13.2f} "
-                    f"{row['first_audio_s']:>11.2f}"
-                )
+            command_round(env_dir, args, anchor, "running emulator, first hearing", forget_speech)
+            command_round(env_dir, args, anchor, "running emulator, repeat")
+            scaling_rounds(env_dir, args, anchor)
+        # no emulator runs now: smoke starts the embedded one (instant timing, as tests do)
+        cold = {**os.environ, "PROVISION_EMULATOR_TIMING": "instant"}
+        command_round(env_dir, args, anchor, "embedded emulator started by smoke", env=cold)
     startup_round(args)
+
+
+def scaling_rounds(env_dir: Path, args: argparse.Namespace, anchor: float) -> None:
+    print(
+        f"{'n':>3} {'passed':>6} {'wall s':>8} {'x anchor':>9} {'s/deployment':>13} "
+        f"{'1st audio s':>11} {'decodes/joined/served':>22} {'repeat wall s':>14}"
+    )
+    for count in [c for c in (1, 2, 4, 8, 16) if c <= args.deployments]:
+        forget_speech()
+        before = memo_counts()
+        row = run_round(env_dir, count, args)
+        counts = "/".join(str(b - a) for a, b in zip(before, memo_counts(), strict=True))
+        repeat = run_round(env_dir, count, args)
+        print(
+            f"{row['count']:>3} {row['passed']:>6} {row['wall_s']:>8.2f} "
+            f"{row['wall_s'] / anchor:>9.2f} {row['per_deployment_s']:>13.2f} "
+            f"{row['first_audio_s']:>11.2f} {counts:>22} {repeat['wall_s']:>14.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -95,6 +95,12 @@ class SpeechMemo(Generic[K, V]):
         """Sum of ``size`` over the finished entries kept."""
         return self._bytes
 
+    def clear(self) -> None:
+        """Forget the finished results (computations in flight still complete their waiters)."""
+        with self._lock:
+            self._done.clear()
+            self._bytes = 0
+
     def claim(self, key: K) -> tuple[Future[V], bool]:
         """The result for ``key``, as a future; ``owner`` says whether to compute it."""
         with self._lock:

@@ -182,6 +182,12 @@ class Synthesizer:
         """Engine and voice in use, e.g. ``"flite/kal16"`` or ``"espeak-ng/en-us"``."""
         return self._engine.name
 
+    def forget(self) -> None:
+        """Empty the cache (benches measuring a first hearing call it)."""
+        with self._lock:
+            self._cache.clear()
+            self._cached_bytes = 0
+
     def synthesize(self, text: str, rate: int = 24000) -> Pcm16:
         """Speak ``text`` as PCM16 mono at ``rate`` Hz.
 
