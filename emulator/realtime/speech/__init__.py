@@ -4,7 +4,8 @@ Typical turn: ``StreamingVad.push()`` finds the utterance, ``Recognizer.transcri
 (or, inside a server, a ``ProcessRecognizer`` stream fed while the user speaks) reads it,
 ``reply_text()`` decides the answer and ``synthesize()`` speaks it as PCM16 24 kHz,
 optionally encoded with ``pcm16_to_ulaw()`` / ``pcm16_to_alaw()`` after
-``resample(..., 24000, G711_RATE)``.
+``resample(..., 24000, G711_RATE)``. Identical utterances and replies are computed once
+(``SpeechMemo``; ``REALTIME_EMULATOR_SPEECH_MEMO=0`` turns it off).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .codecs import (
     resample,
     ulaw_to_pcm16,
 )
+from .memo import MEMO_ENV, SpeechMemo, memo_enabled
 from .reply import NO_INPUT_REPLY, REPLY_MAX_WORDS, reply_text
 from .text import normalize_text, number_to_words
 from .tts import (
@@ -43,6 +45,7 @@ __all__ = [
     "ASR_RATE",
     "G711_RATE",
     "MAX_TTS_CHARS",
+    "MEMO_ENV",
     "NO_INPUT_REPLY",
     "REPLY_MAX_WORDS",
     "SEMANTIC_SILENCE_MS",
@@ -51,6 +54,7 @@ __all__ = [
     "RecognitionStream",
     "Recognizer",
     "RecognizerDied",
+    "SpeechMemo",
     "SpeechStarted",
     "SpeechStopped",
     "StreamingVad",
@@ -64,6 +68,7 @@ __all__ = [
     "default_recognizer",
     "default_synthesizer",
     "engine_name",
+    "memo_enabled",
     "normalize_text",
     "number_to_words",
     "pcm16_to_alaw",
