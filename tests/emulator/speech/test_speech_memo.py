@@ -114,6 +114,7 @@ def test_queued_audio_of_a_cancelled_stream_is_dropped_unread() -> None:
 
 
 # -- recognition ---------------------------------------------------------------------------
+@pytest.mark.conformance  # ~20 s sweep; core keeps the memo tests below
 def test_transcripts_are_identical_with_and_without_the_memo(
     recognizer: Recognizer, load_wav
 ) -> None:
