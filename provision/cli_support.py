@@ -235,46 +235,65 @@ def handle_errors(fn: Callable[..., int | None]) -> Callable[..., None]:
 # --------------------------------------------------------------------------- usage errors
 
 
-class OneLineUsage:
-    """Click usage errors as one line (``Error: ... ; see 'provision up --help'``), exit 2;
-    under ``--json`` also a JSON error document on stdout."""
-
-    def make_context(self, info_name: str | None, args: list[str], *a: Any, **kw: Any) -> Any:
-        wants_json = "--json" in args
-        try:
-            return super().make_context(info_name, args, *a, **kw)  # type: ignore[misc]
-        except click.UsageError as exc:
-            _one_line(exc, info_name, wants_json)
-            raise
-
-    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
-        try:
-            return super().resolve_command(ctx, args)  # type: ignore[misc]
-        except click.UsageError as exc:
-            _one_line(exc, None, "--json" in args)
-            raise
+class OneLineUsageError(click.UsageError):
+    """A click usage error rewritten as one line (``Error: ...; see 'provision up --help'``)."""
 
 
-def _one_line(exc: click.UsageError, name: str | None, wants_json: bool) -> None:
-    if getattr(exc, "_provision_seen", False):
-        return  # a subcommand's error passing through the group
-    exc._provision_seen = True  # type: ignore[attr-defined]  # marks it handled once
+def _one_line(exc: click.UsageError, name: str | None, wants_json: bool) -> click.UsageError:
+    """``exc`` as one line without click's usage block (exit 2 kept); under ``--json`` also
+    a JSON error document on stdout. A subcommand's error passing through the group is
+    returned as it is."""
+    if isinstance(exc, OneLineUsageError):
+        return exc
     where = f"provision {name}" if name and name != "provision" else "provision"
+    message = exc.format_message()  # names the parameter of a BadParameter
     if exc.ctx is not None:
-        # click declares ``message`` Final; rewriting the text in place is the point here
-        exc.message = f"{exc.message.rstrip('.')}; see '{where} --help'"  # type: ignore[misc]
-        exc.ctx = None  # without a context, click prints the message alone
+        message = f"{message.rstrip('.')}; see '{where} --help'"
     if wants_json:
-        _json_error(exc, exc.exit_code)
+        _json_error(click.UsageError(message), exc.exit_code)
+    return OneLineUsageError(message)  # without a context click prints the message alone
 
 
-class Command(OneLineUsage, click.Command):
+class Command(click.Command):
     """A subcommand with one-line usage errors."""
 
-    pass
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        wants_json = "--json" in args  # before parsing consumes ``args``
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            raise _one_line(exc, info_name, wants_json) from None
 
 
-class Group(OneLineUsage, click.Group):
-    """The ``provision`` group; its subcommands are :class:`Command`."""
+class Group(click.Group):
+    """The ``provision`` group: one-line usage errors; its subcommands are :class:`Command`."""
 
     command_class = Command
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        wants_json = "--json" in args  # before parsing consumes ``args``
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            raise _one_line(exc, info_name, wants_json) from None
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        wants_json = "--json" in args
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            raise _one_line(exc, None, wants_json) from None

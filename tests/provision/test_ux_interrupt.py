@@ -27,7 +27,7 @@ def lines_of(stream: object) -> tuple[queue.Queue[str], threading.Thread]:
     found: queue.Queue[str] = queue.Queue()
 
     def pump() -> None:
-        for line in stream:  # type: ignore[attr-defined]
+        for line in stream:  # type: ignore[attr-defined]  # a text pipe, typed as object
             found.put(line)
 
     reader = threading.Thread(target=pump, daemon=True)
