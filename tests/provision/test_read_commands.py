@@ -40,7 +40,11 @@ sys.exit(code)
 """
 
 
-@pytest.mark.parametrize("command", ["plan", "status", "outputs"])
+@pytest.mark.parametrize(
+    "command",
+    # core: plan (each case is an up plus a fresh interpreter); status and outputs: conformance
+    ["plan", *(pytest.param(c, marks=pytest.mark.conformance) for c in ("status", "outputs"))],
+)
 def test_read_commands_import_little_and_connect_once(project: Project, command: str) -> None:
     assert project.run("up", "--yes").exit_code == 0
     project.emu.reset_stats()

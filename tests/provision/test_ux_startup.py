@@ -88,7 +88,14 @@ main()
 """
 
 
-@pytest.mark.parametrize("command", ["plan", "status", "outputs", "models"])
+@pytest.mark.parametrize(
+    "command",
+    # core: models (test_read_commands covers plan); each case starts an interpreter
+    [
+        "models",
+        *(pytest.param(c, marks=pytest.mark.conformance) for c in ("plan", "status", "outputs")),
+    ],
+)
 def test_read_commands_import_only_what_they_use(
     command: str, emulator: Any, tmp_path: Path
 ) -> None:

@@ -45,11 +45,12 @@ def test_recognises_each_fixture(recognizer: Recognizer, load_wav, prompts, name
     "text",
     [
         "Blue harbor seven.",
-        "Green river three.",
-        "Hello world.",
-        "You said: what is the weather like today.",
-        "Purple mountain nine.",
         NO_INPUT_REPLY,
+        # the rest of the sweep runs in the conformance stage (~1.5 s of decoding each)
+        pytest.param("Green river three.", marks=pytest.mark.conformance),
+        pytest.param("Hello world.", marks=pytest.mark.conformance),
+        pytest.param("You said: what is the weather like today.", marks=pytest.mark.conformance),
+        pytest.param("Purple mountain nine.", marks=pytest.mark.conformance),
     ],
 )
 def test_reply_audio_round_trips_through_the_recogniser(recognizer: Recognizer, text: str) -> None:
@@ -57,6 +58,7 @@ def test_reply_audio_round_trips_through_the_recogniser(recognizer: Recognizer, 
     assert overlap(normalize_text(text).split(), transcript) >= 0.8, transcript
 
 
+@pytest.mark.conformance  # ~5 s, three decodes; conformance stage
 def test_same_audio_gives_same_transcript_whatever_came_before(
     recognizer: Recognizer, load_wav
 ) -> None:
@@ -66,7 +68,15 @@ def test_same_audio_gives_same_transcript_whatever_came_before(
     assert recognizer.transcribe(target) == first
 
 
-@pytest.mark.parametrize("rate", [8000, 16000, 48000])
+@pytest.mark.parametrize(
+    "rate",
+    # core: the telephone rate; the other two run in the conformance stage
+    [
+        8000,
+        pytest.param(16000, marks=pytest.mark.conformance),
+        pytest.param(48000, marks=pytest.mark.conformance),
+    ],
+)
 def test_other_input_rates(recognizer: Recognizer, load_wav, rate: int) -> None:
     pcm, _ = load_wav("repeat_hello_world.wav")
     transcript = recognizer.transcribe(resample(pcm, 24000, rate), rate)
