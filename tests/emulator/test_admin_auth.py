@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import re
 import stat
+from collections.abc import Iterator
 
 import pytest
 import requests
 
-from emulator.api import AdminError, Emulator, admin_client, load_connection
+from emulator.api import AdminError, Emulator, EmulatorConfig, admin_client, load_connection
 from emulator.server import all_routes
 
 ADMIN_ROUTES = [(r.method, r.pattern) for r in all_routes() if r.service == "admin"]
@@ -28,13 +29,23 @@ def test_every_admin_route_is_listed() -> None:
     assert {"/_admin/deployments", "/_admin/quota"} <= paths
 
 
+@pytest.fixture(scope="module")
+def refusing_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    """One emulator for every refused call below (a refused call changes nothing, and each case
+    checks that), instead of one start per route x header case."""
+    state = tmp_path_factory.mktemp("admin-auth") / "emu"
+    with Emulator(state_dir=state, config=EmulatorConfig(timing="instant")) as emu:
+        yield emu
+
+
 @pytest.mark.parametrize(("method", "pattern"), ADMIN_ROUTES)
 @pytest.mark.parametrize(
     "authorization", [None, "Bearer ", "Bearer not-the-key", "Basic abc", "bearer"]
 )
 def test_unauthenticated_admin_calls_are_refused(
-    emulator: Emulator, method: str, pattern: str, authorization: str | None
+    refusing_emulator: Emulator, method: str, pattern: str, authorization: str | None
 ) -> None:
+    emulator = refusing_emulator
     headers = {} if authorization is None else {"Authorization": authorization}
     before = emulator.config.to_dict()
     response = requests.request(
