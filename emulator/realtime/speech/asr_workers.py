@@ -23,6 +23,7 @@ that result. N sessions saying the same prompt at once cost one decode, not N.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import multiprocessing
@@ -118,9 +119,7 @@ def _drop_cancelled(waiting: deque[tuple[Any, ...]]) -> None:
         return
     unopened = {m[1] for m in waiting if m[0] == "open" and m[1] in cancelled}
     kept = [
-        m
-        for m in waiting
-        if m[1] not in cancelled or (m[0] == "cancel" and m[1] not in unopened)
+        m for m in waiting if m[1] not in cancelled or (m[0] == "cancel" and m[1] not in unopened)
     ]
     waiting.clear()
     waiting.extend(kept)
@@ -290,10 +289,9 @@ class RecognitionStream:
         if owner:
             self._send_or_fail(("finish", self._key), shared)
         else:
-            try:  # frees the decoder and drops the queued audio; best effort
+            # frees the decoder and drops the queued audio; best effort
+            with contextlib.suppress(RecognizerDied):
                 self._child.send(("cancel", self._key))
-            except RecognizerDied:
-                pass
         return follow(shared)
 
     def _send_or_fail(self, message: tuple[Any, ...], future: Future[str]) -> None:
@@ -332,9 +330,7 @@ class ProcessRecognizer:
         self._lock = threading.Lock()
         use_memo = memo_enabled() if memo is None else memo
         #: transcripts by digest of (mode, rate, decoder options, audio); None when disabled
-        self.memo: SpeechMemo[bytes, str] | None = (
-            SpeechMemo(MEMO_ENTRIES) if use_memo else None
-        )
+        self.memo: SpeechMemo[bytes, str] | None = SpeechMemo(MEMO_ENTRIES) if use_memo else None
         self._settings = repr(sorted(decoder_options.items())).encode()
 
     def _digest(self, mode: str, rate: int) -> Any:
