@@ -87,7 +87,8 @@ def make_emulator(tmp_path: Path) -> Iterator:
 
 
 def test_throttling_answers_429_with_retry_after_and_the_sdk_retries(make_emulator) -> None:
-    emu = make_emulator(throttle_rate=0.3, seed=4)
+    # seed 10: one 429 among the first seven answers (seed 4 had five: 5 s of Retry-After waits)
+    emu = make_emulator(throttle_rate=0.3, seed=10)
     auth = _auth(emu)
     started = time.monotonic()
     for _ in range(6):

@@ -148,6 +148,7 @@ def test_different_audio_or_chunking_is_never_served_from_the_memo(load_wav) -> 
     assert heard_rechunked == heard_blue
 
 
+@pytest.mark.conformance  # ~8 s, two workers x four streams; core keeps the memo tests above/below
 def test_sessions_finishing_the_same_audio_at_once_wait_for_one_decode(
     recognizer: Recognizer, load_wav
 ) -> None:
