@@ -215,8 +215,10 @@ class ApplyError(ProvisionError):
         """What to do next, only when it can work: a value the service refused (400) will be
         refused again, so re-running is advised only for the other failures."""
         cause = self.cause
-        if isinstance(cause, AzureApiError) and cause.status == 400 and cause.code not in (
-            "PrincipalNotFound",
+        if (
+            isinstance(cause, AzureApiError)
+            and cause.status == 400
+            and cause.code not in ("PrincipalNotFound",)
         ):
             return (
                 "the service refused a value: fix it in the environment file (or the quota) "
