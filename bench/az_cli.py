@@ -1,6 +1,6 @@
 """Prove the Azure CLI works against the emulator, and time it.
 
-    python bench/az_cli.py                      # az from .cache/conformance/ (installed if missing)
+    python bench/az_cli.py                      # az from the conformance cache (or installed)
     python bench/az_cli.py --timing realistic   # Azure-like write and role-propagation delays
     AZ=/path/to/az python bench/az_cli.py
 
@@ -25,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import venv
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,8 +33,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from emulator.api import Emulator, EmulatorConfig  # noqa: E402
 
-# Shared with the conformance stage (tests/conformance/clients.py), git-ignored.
-DEFAULT_VENV = Path(__file__).resolve().parents[1] / ".cache" / "conformance" / "azure-cli"
+# One installer and one clean environment for az, shared with the conformance stage: the venv
+# lives in its cache ($CONFORMANCE_CACHE, default .cache/conformance/, git-ignored).
+from tests.conformance.azcli import az_environment  # noqa: E402
+from tests.conformance.clients import CACHE, azure_cli  # noqa: E402
+
+DEFAULT_VENV = CACHE / "azure-cli"
 OPENAI_USER = "Cognitive Services OpenAI User"
 RG, ACCOUNT = "rg-azcli", "acct-azcli"
 
@@ -44,40 +47,11 @@ class StepFailed(Exception):
     """A CLI step that did not produce what it should."""
 
 
-def find_or_install_az(venv_dir: Path) -> Path:
-    """``$AZ`` if set, else az from a throwaway venv (created and pip-installed on demand)."""
+def find_or_install_az() -> Path:
+    """``$AZ`` if set, else az from the conformance stage's cached venv (installed on demand)."""
     if os.environ.get("AZ"):
         return Path(os.environ["AZ"])
-    az = venv_dir / "bin" / "az"
-    if az.exists():
-        return az
-    print(f"installing azure-cli into {venv_dir} (about a minute, ~730 MB) ...", flush=True)
-    started = time.perf_counter()
-    venv.create(venv_dir, with_pip=True)
-    subprocess.run(
-        [str(venv_dir / "bin" / "python"), "-m", "pip", "install", "-q", "azure-cli"], check=True
-    )
-    print(f"installed in {time.perf_counter() - started:.1f} s", flush=True)
-    return az
-
-
-def az_environment(config_dir: Path, ca_bundle: Path) -> dict[str, str]:
-    """A clean environment for az: own config dir, no telemetry, trust the emulator CA."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "AZ_"))}
-    env.update(
-        AZURE_CONFIG_DIR=str(config_dir),
-        AZURE_CORE_COLLECT_TELEMETRY="false",
-        AZURE_CORE_SURVEY_MESSAGE="false",
-        AZURE_CORE_INSTANCE_DISCOVERY="false",
-        AZURE_CORE_NO_COLOR="true",
-        AZURE_CORE_ONLY_SHOW_ERRORS="true",
-        REQUESTS_CA_BUNDLE=str(ca_bundle),
-        # Leak guard: anything not on loopback goes to a closed port and fails fast.
-        HTTPS_PROXY="http://127.0.0.1:9",
-        HTTP_PROXY="http://127.0.0.1:9",
-        NO_PROXY="127.0.0.1,localhost",
-    )
-    return env
+    return azure_cli()
 
 
 class Runner:
@@ -222,7 +196,6 @@ def _expect(condition: object) -> None:
 def main() -> int:
     """Run the benchmark; 0 when every step worked."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--venv", type=Path, default=DEFAULT_VENV)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directories")
     parser.add_argument(
         "--timing",
@@ -231,7 +204,7 @@ def main() -> int:
         help="emulator timing profile (default instant: CLI overhead only)",
     )
     args = parser.parse_args()
-    az = find_or_install_az(args.venv)
+    az = find_or_install_az()
     work = Path(tempfile.mkdtemp(prefix="az-bench-"))
     try:
         with Emulator(work / "state", config=EmulatorConfig(timing=args.timing)) as emu:
