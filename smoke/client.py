@@ -45,6 +45,7 @@ from smoke.errors import (
 from smoke.realtime.dialects import auth_header
 from smoke.realtime.events import ClientEvent, InputAudioBufferAppend, ServerEvent
 from smoke.realtime.protocol import MAX_FRAME_BYTES, ProtocolError, RealtimeProtocol
+from smoke.transport import wait_for_change
 
 if TYPE_CHECKING:
     from smoke.checks.base import CheckResult
@@ -288,18 +289,9 @@ class RealtimeClient:
         self, condition: Callable[[list[Received]], bool], timeout: float, what: str
     ) -> None:
         """Wait until ``condition(received)`` holds; raises SmokeTimeout or ConnectionLost."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + max(0.0, timeout)
-        while not condition(self.received):
-            if self._lost is not None:
-                raise self._lost
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise SmokeTimeout(what, timeout)
-            self._changed.clear()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(remaining):
-                    await self._changed.wait()
+        await wait_for_change(
+            lambda: condition(self.received), self._changed, lambda: self._lost, timeout, what
+        )
 
     async def send_prompt_audio(self, audio: PromptAudio, deadline_s: float) -> None:
         """Append the prompt and its trailing silence: burst (as fast as accepted) or real time.

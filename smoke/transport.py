@@ -39,6 +39,8 @@ from typing import TYPE_CHECKING, Literal, Protocol, cast
 from smoke.errors import UsageError
 
 if TYPE_CHECKING:
+    import asyncio
+
     from smoke.checks.base import CheckResult
     from smoke.errors import SessionError
     from smoke.realtime.dialects import SessionSettings
@@ -151,3 +153,36 @@ def opener_for(name: str) -> Opener:
     except ImportError as exc:
         raise UsageError(f"transport {name} is not available here ({exc})") from None
     return cast(Opener, getattr(module, attribute))
+
+
+async def wait_for_change(
+    condition: Callable[[], bool],
+    changed: asyncio.Event,
+    lost: Callable[[], BaseException | None],
+    timeout: float,
+    what: str,
+) -> None:
+    """Wait until ``condition()`` holds, waking whenever ``changed`` is set.
+
+    The one wait loop both adapters use for ``Transport.wait_until``: raises the adapter's loss
+    (``lost()``) as soon as it is known, or ``SmokeTimeout(what, timeout)``.
+    """
+    import asyncio
+    import contextlib
+
+    from smoke.errors import SmokeTimeout
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + max(0.0, timeout)
+    while not condition():
+        failure = lost()
+        if failure is not None:
+            raise failure
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            raise SmokeTimeout(what, timeout)
+        changed.clear()
+        # asyncio.timeout, not wait_for: wait_for can swallow a Ctrl-C on Python 3.11
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(remaining):
+                await changed.wait()

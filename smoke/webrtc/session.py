@@ -28,6 +28,7 @@ from smoke.errors import ConnectionLost, SmokeTimeout
 from smoke.realtime.dialects import Dialect, auth_header, session_update_payload
 from smoke.realtime.events import ClientEvent, ServerEvent
 from smoke.realtime.protocol import ProtocolError, RealtimeProtocol
+from smoke.transport import wait_for_change
 from smoke.webrtc import checks
 from smoke.webrtc.http import ClientSecret, mint_client_secret, post_offer, ssl_context
 from smoke.webrtc.media import REPLY_RATE, PromptMicrophone, ReplyAudio, use_loopback_candidates
@@ -271,19 +272,9 @@ class WebRtcTransport:
         self, condition: Callable[[list[Received]], bool], timeout: float, what: str
     ) -> None:
         """Wait until ``condition(received)`` holds; raises SmokeTimeout or ConnectionLost."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + max(0.0, timeout)
-        while not condition(self.received):
-            if self._lost is not None:
-                raise self._lost
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise SmokeTimeout(what, timeout)
-            self._changed.clear()
-            # asyncio.timeout, not wait_for: wait_for can swallow a Ctrl-C on Python 3.11
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(remaining):
-                    await self._changed.wait()
+        await wait_for_change(
+            lambda: condition(self.received), self._changed, lambda: self._lost, timeout, what
+        )
 
     async def _finish_playback(self) -> None:
         """The scenario is done at ``response.done``; the reply's audio keeps arriving in real
