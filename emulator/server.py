@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import threading
@@ -62,8 +63,15 @@ class Emulator:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def start(self, timeout: float = 30.0) -> None:
-        """Start serving on a background thread; returns once the port is bound."""
+    def start(self, timeout: float = 30.0, *, warm_speech: bool = False) -> None:
+        """Start serving on a background thread; returns once the port is bound.
+
+        ``warm_speech`` starts the speech stack (recogniser processes, model load, ≈1 s of
+        another core) now, beside the rest of start-up, instead of at the first realtime
+        session: for a caller that is about to open sessions (``smoke run --env local``).
+        """
+        if warm_speech:
+            warm_speech_stack()
         self._prepare()
         self._thread = threading.Thread(target=self._run_thread, name="emulator", daemon=True)
         self._thread.start()
@@ -89,6 +97,7 @@ class Emulator:
 
         ``ready`` is set once the port is bound and ``connection.json`` is written.
         """
+        warm_speech_stack()  # a server: its first session should not wait for the model
         self._prepare()
         await self._start_site()
         if ready is not None:
@@ -259,3 +268,21 @@ class Emulator:
             pass
         if self.app is not None:
             self.app.store.close()
+
+
+def warm_speech_stack() -> None:
+    """Load the offline speech stack on a daemon thread (idempotent, errors surface later).
+
+    A failure here is not reported: the first session that needs speech meets it again and
+    reports it on its own terms (``error`` events), as it would without warming.
+    """
+
+    def warm() -> None:
+        from emulator.realtime.session_runner import speech_stack
+
+        load = getattr(speech_stack(), "warm_up", None)  # a test double may have none
+        if load is not None:
+            with contextlib.suppress(Exception):
+                load()
+
+    threading.Thread(target=warm, name="speech-warm-up", daemon=True).start()

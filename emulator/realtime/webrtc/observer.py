@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import TYPE_CHECKING
 
 from aiohttp import WSMsgType, web
 
@@ -18,6 +19,9 @@ from emulator.errors import ServiceError
 from emulator.http import RequestContext
 from emulator.realtime import handshake
 from emulator.realtime.webrtc import core, rest
+
+if TYPE_CHECKING:  # loads aiortc: only once a call exists
+    from emulator.realtime.webrtc.call import RtcCall
 
 
 async def serve_observer(ctx: RequestContext) -> web.StreamResponse:
@@ -59,7 +63,7 @@ async def serve_observer(ctx: RequestContext) -> web.StreamResponse:
     return ws
 
 
-async def _read(ws: web.WebSocketResponse, call: rest.RtcCall) -> None:
+async def _read(ws: web.WebSocketResponse, call: RtcCall) -> None:
     async for message in ws:
         if message.type == WSMsgType.TEXT:
             call.receive_text(message.data)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from emulator.realtime.webrtc.call import RtcCall
+if TYPE_CHECKING:  # the call module loads aiortc: only when a call is made
+    from emulator.realtime.webrtc.call import RtcCall
 
 log = logging.getLogger("emulator.realtime.webrtc")
 

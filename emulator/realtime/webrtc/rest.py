@@ -21,7 +21,6 @@ from emulator.http import RequestContext
 from emulator.realtime import handshake
 from emulator.realtime.dialects import GA
 from emulator.realtime.webrtc import core, secrets
-from emulator.realtime.webrtc.call import RtcCall, new_call_id
 from emulator.realtime.webrtc.offer import invalid_request, read_call_request
 from emulator.realtime.webrtc.peer import CallRegistry
 
@@ -83,6 +82,9 @@ async def create_call(ctx: RequestContext) -> web.StreamResponse:
             raise invalid_request("Missing required parameter: 'session.model'.", "session.model")
         target = _resolve(ctx, str(model), "POST " + CALLS_PATH)
         patches.append(form)
+    # aiortc (≈0.15 s to import) loads with the first call, not with the emulator
+    from emulator.realtime.webrtc.call import RtcCall, new_call_id
+
     call = RtcCall(
         new_call_id(),
         target.deployment,
