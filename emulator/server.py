@@ -97,9 +97,9 @@ class Emulator:
 
         ``ready`` is set once the port is bound and ``connection.json`` is written.
         """
-        warm_speech_stack()  # a server: its first session should not wait for the model
         self._prepare()
         await self._start_site()
+        warm_speech_stack()  # a server: its first session should not wait for the model
         if ready is not None:
             ready.set()
         try:
