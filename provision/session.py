@@ -78,9 +78,14 @@ def open_loaded(
     *,
     principal: str | None = None,
     on_step: Callable[[str], None] | None = None,
+    warm_speech: bool = False,
 ) -> Iterator[Session]:
-    """Open an already-loaded environment (the file is not read again)."""
-    with open_target(loaded, principal, on_step) as target:
+    """Open an already-loaded environment (the file is not read again).
+
+    ``warm_speech``: a caller about to open realtime sessions (smoke) has an emulator that
+    this call starts load its speech stack at once, beside the rest of the start-up.
+    """
+    with open_target(loaded, principal, on_step, warm_speech=warm_speech) as target:
         yield Session(loaded, target, desired_state(loaded.config, target.backend))
 
 

@@ -8,9 +8,10 @@ target acts as its ``deployer`` principal unless another is named (``principal``
 ``$PROVISION_EMULATOR_PRINCIPAL``): e.g. ``app``, which holds no ARM roles.
 The embedded emulator runs the ``realistic`` timing profile (writes take ~2 s, new roles ~5 s
 to reach the data plane, as on Azure) unless ``$PROVISION_EMULATOR_TIMING`` says ``instant``.
-Azure SDK and emulator imports happen here lazily, keeping ``provision --help`` fast; of the
-emulator only its public API, ``emulator.api``, is used. Every backend comes wrapped in the one
-retry policy (``provision.backends.retry``).
+Backend and emulator imports happen here lazily, keeping ``provision --help`` fast; of the
+emulator only its public API, ``emulator.api``, is used. Reads need no Azure SDK at all
+(``provision.backends.arm``); the SDK clients load on a command's first write. Every backend
+comes wrapped in the one retry policy (``provision.backends.retry``).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class Target:
     """An opened target: the backend plus what data-plane clients (smoke) need."""
 
     kind: str
-    backend: Backend  # a RetryingBackend over provision.backends.azure.AzureBackend
+    backend: Backend  # a RetryingBackend over provision.backends.arm.ArmBackend
     ca_bundle: Path | None = None
     connection: Any = None  # emulator.api.Connection for the emulator target
     started_emulator: bool = False
@@ -48,10 +49,10 @@ class Target:
 
     def data_plane_credential(self, principal: str = "app") -> Any:
         """An azure-identity credential for data-plane tokens (emulator: a named principal)."""
-        from provision.backends import azure
+        from provision.backends import connect
 
         if self.kind == "emulator":
-            return azure.emulator_credential(self.connection, principal)
+            return connect.emulator_credential(self.connection, principal)
         from azure.identity import DefaultAzureCredential
 
         return DefaultAzureCredential()
@@ -70,6 +71,8 @@ def open_target(
     loaded: LoadedEnvironment,
     principal: str | None = None,
     on_step: Callable[[str], None] | None = None,
+    *,
+    warm_speech: bool = False,
 ) -> Iterator[Target]:
     """Open the environment's target; stops an emulator it started on exit.
 
@@ -84,23 +87,24 @@ def open_target(
                 f"--principal {principal} applies to the emulator target only; on Azure, sign in "
                 "as that identity instead (az login, AZURE_CLIENT_ID/...)"
             )
-        from provision.backends import azure
+        from provision.backends import connect
 
         assert loaded.config.subscription is not None  # enforced by config validation
-        backend = _retrying(azure.azure_backend(loaded.config.subscription), RetryPolicy())
+        backend = _retrying(connect.azure_backend(loaded.config.subscription), RetryPolicy())
         try:
             yield Target("azure", backend)
         finally:
             backend.close()
         return
     name = principal or os.environ.get(PRINCIPAL_VARIABLE) or DEFAULT_EMULATOR_PRINCIPAL
-    with _emulator(emulator_state_dir(loaded), on_step or _quiet) as (connection, started):
-        from provision.backends import azure
+    state_dir = emulator_state_dir(loaded)
+    with _emulator(state_dir, on_step or _quiet, warm_speech) as (connection, started):
+        from provision.backends import connect
 
         if name not in connection.principals:
             known = ", ".join(sorted(connection.principals)) or "none"
             raise UsageError(f"the emulator has no principal {name!r} (known: {known})")
-        inner = azure.emulator_backend(connection, loaded.config.subscription, principal=name)
+        inner = connect.emulator_backend(connection, loaded.config.subscription, principal=name)
         backend = _retrying(inner, EMULATOR_POLICY)
         try:
             yield Target("emulator", backend, Path(connection.ca_bundle), connection, started, name)
@@ -117,7 +121,9 @@ def _quiet(message: str) -> None:
 
 
 @contextmanager
-def _emulator(state_dir: Path, on_step: Callable[[str], None]) -> Iterator[tuple[Any, bool]]:
+def _emulator(
+    state_dir: Path, on_step: Callable[[str], None], warm_speech: bool = False
+) -> Iterator[tuple[Any, bool]]:
     running = _running_connection(state_dir)
     if running is not None:
         on_step(f"using the running emulator at {running.url}")
@@ -135,7 +141,7 @@ def _emulator(state_dir: Path, on_step: Callable[[str], None]) -> Iterator[tuple
     try:
         # port=None: reuse the state directory's last port (stable URLs across runs)
         emu = Emulator(state_dir=state_dir, port=None, config=EmulatorConfig(timing=timing))
-        emu.start()
+        emu.start(warm_speech=warm_speech)
     except Exception as exc:
         raise TargetError(f"could not start the emulator in {state_dir}: {exc}") from exc
     on_step(f"local emulator ready at {emu.connection.url}")

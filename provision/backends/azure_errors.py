@@ -20,20 +20,9 @@ from azure.core.exceptions import (
     ServiceResponseError,
 )
 
-from provision.backends.signin import (
-    SIGN_IN_FIX,
-    SUBSCRIPTION_CODES,
-    signin_error,
-    subscription_error,
-)
-from provision.errors import (
-    AuthError,
-    AuthorizationError,
-    AzureApiError,
-    ConflictError,
-    NotFoundError,
-    ThrottledError,
-)
+from provision.backends.arm_errors import api_error
+from provision.backends.signin import signin_error
+from provision.errors import AuthError, AuthorizationError, AzureApiError
 
 __all__ = ["map_azure_errors"]
 
@@ -63,34 +52,10 @@ def _text(exc: Exception) -> str:
 
 def _api_error(what: str, exc: HttpResponseError) -> AuthError | AuthorizationError | AzureApiError:
     status = exc.status_code or 0
+    if not status and isinstance(exc, (ResourceNotFoundError, ResourceExistsError)):
+        status = 404 if isinstance(exc, ResourceNotFoundError) else 409
     code = (exc.error.code if exc.error is not None else None) or ""
     message = (exc.error.message if exc.error is not None else None) or _text(exc)
     response: Any = exc.response
     headers = response.headers if response is not None else {}
-    request_id = headers.get("x-ms-request-id")
-    retry_after = _float(headers.get("Retry-After"))
-    text = f"{what}: {message}"
-    if code in SUBSCRIPTION_CODES:
-        return subscription_error(what, code)
-    if status == 401:
-        return AuthError(f"{text} (credentials rejected; {SIGN_IN_FIX})")
-    if status == 403 and code in ("AuthorizationFailed", "LinkedAuthorizationFailed"):
-        return AuthorizationError(
-            f"403 {code}: {text} (the signed-in identity lacks this permission: grant it "
-            "Contributor, and User Access Administrator for role assignments, or Owner)"
-        )
-    kind: type[AzureApiError] = AzureApiError
-    if status == 429:
-        kind = ThrottledError
-    elif isinstance(exc, ResourceNotFoundError) or status == 404:
-        kind = NotFoundError
-    elif isinstance(exc, ResourceExistsError) or status == 409:
-        kind = ConflictError
-    return kind(text, status=status, code=code, request_id=request_id, retry_after=retry_after)
-
-
-def _float(value: str | None) -> float | None:
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
+    return api_error(what, status, code, message, headers.get)

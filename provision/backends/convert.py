@@ -1,13 +1,15 @@
-"""Pure conversions from Azure SDK model objects (duck-typed) to our frozen state objects.
+"""Pure conversions from ARM's wire JSON (REST-shaped dicts) to our frozen state objects.
 
-Kept apart from ``azure.py`` so that module stays about the SDK calls; nothing here imports
-``azure.*``.
+The one field mapping for reads and writes alike: the REST reader hands over the response
+bodies, the SDK writer its result models turned back into REST shape (``wire``). Nothing here
+imports ``azure.*``.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from provision.errors import AuthError
@@ -15,18 +17,31 @@ from provision.model import (
     AccountState,
     CatalogModel,
     CatalogSku,
+    DeletedAccountState,
     DeploymentState,
     Principal,
     ResourceGroupState,
     ResourceSku,
+    RoleAssignmentState,
+    Usage,
+    role_guid,
 )
 
+Wire = Mapping[str, Any]
 
-class _Empty:
-    """Stands in for a missing SDK sub-object: every attribute is None."""
 
-    def __getattr__(self, name: str) -> None:
-        return None
+def wire(model: Any) -> dict[str, Any]:
+    """An SDK model in REST shape: msrest models serialize, the newer models are mappings."""
+    serialize = getattr(model, "serialize", None)
+    if callable(serialize):
+        result: dict[str, Any] = serialize(keep_readonly=True)
+        return result
+    return dict(model)
+
+
+def _obj(doc: Wire | None, key: str) -> Wire:
+    value = doc.get(key) if doc else None
+    return value if isinstance(value, Mapping) else {}
 
 
 def principal_from_token(token: str) -> Principal:
@@ -50,87 +65,123 @@ def plain(value: Any) -> Any:
     return str(getattr(value, "value", value))
 
 
-def rg_state(rg: Any) -> ResourceGroupState:
-    state = rg.properties.provisioning_state if rg.properties else None
+def rg_state(rg: Wire) -> ResourceGroupState:
+    state = _obj(rg, "properties").get("provisioningState")
     return ResourceGroupState(
-        rg.name, rg.location, dict(rg.tags or {}), plain(state) or "Succeeded"
+        rg.get("name") or "",
+        rg.get("location") or "",
+        dict(rg.get("tags") or {}),
+        state or "Succeeded",
     )
 
 
-def account_state(acct: Any) -> AccountState:
-    p = acct.properties or _Empty()
+def account_state(acct: Wire) -> AccountState:
+    p = _obj(acct, "properties")
     return AccountState(
-        name=acct.name,
-        location=acct.location,
-        kind=plain(acct.kind),
-        sku=plain(acct.sku.name) if acct.sku else "",
-        custom_subdomain=p.custom_sub_domain_name,
-        public_network_access=plain(p.public_network_access),
-        disable_local_auth=p.disable_local_auth,
-        tags=dict(acct.tags or {}),
-        provisioning_state=plain(p.provisioning_state) or "Succeeded",
-        endpoint=p.endpoint,
-        endpoints=dict(p.endpoints or {}),
-        id=acct.id or "",
+        name=acct.get("name") or "",
+        location=acct.get("location") or "",
+        kind=acct.get("kind") or "",
+        sku=_obj(acct, "sku").get("name") or "",
+        custom_subdomain=p.get("customSubDomainName"),
+        public_network_access=p.get("publicNetworkAccess"),
+        disable_local_auth=p.get("disableLocalAuth"),
+        tags=dict(acct.get("tags") or {}),
+        provisioning_state=p.get("provisioningState") or "Succeeded",
+        endpoint=p.get("endpoint"),
+        endpoints=dict(p.get("endpoints") or {}),
+        id=acct.get("id") or "",
     )
 
 
-def deployment_state(dep: Any) -> DeploymentState:
-    p = dep.properties or _Empty()
-    model = p.model or _Empty()
+def deleted_account_state(acct: Wire, location: str, resource_group: str) -> DeletedAccountState:
+    p = _obj(acct, "properties")
+    return DeletedAccountState(
+        name=acct.get("name") or "",
+        location=acct.get("location") or location,
+        resource_group=resource_group,
+        custom_subdomain=p.get("customSubDomainName"),
+        deletion_date=p.get("deletionDate"),
+        scheduled_purge_date=p.get("scheduledPurgeDate"),
+    )
+
+
+def deployment_state(dep: Wire) -> DeploymentState:
+    p = _obj(dep, "properties")
+    model, sku = _obj(p, "model"), _obj(dep, "sku")
     return DeploymentState(
-        name=dep.name,
-        model=model.name or "",
-        version=model.version or "",
-        sku=plain(dep.sku.name) if dep.sku else "",
-        capacity=int(dep.sku.capacity or 0) if dep.sku else 0,
-        version_upgrade_option=plain(p.version_upgrade_option),
-        rai_policy=p.rai_policy_name,
-        model_format=model.format or "OpenAI",
-        tags=dict(dep.tags or {}),
-        provisioning_state=plain(p.provisioning_state) or "Succeeded",
+        name=dep.get("name") or "",
+        model=model.get("name") or "",
+        version=model.get("version") or "",
+        sku=sku.get("name") or "",
+        capacity=int(sku.get("capacity") or 0),
+        version_upgrade_option=p.get("versionUpgradeOption"),
+        rai_policy=p.get("raiPolicyName"),
+        model_format=model.get("format") or "OpenAI",
+        tags=dict(dep.get("tags") or {}),
+        provisioning_state=p.get("provisioningState") or "Succeeded",
     )
 
 
-def catalog_model(m: Any) -> CatalogModel:
-    model = m.model
+def role_assignment_state(ra: Wire) -> RoleAssignmentState:
+    p = _obj(ra, "properties")
+    return RoleAssignmentState(
+        name=ra.get("name") or "",
+        scope=p.get("scope") or "",
+        principal_id=p.get("principalId") or "",
+        principal_type=p.get("principalType"),
+        role_definition_guid=role_guid(p.get("roleDefinitionId") or ""),
+        description=p.get("description"),
+    )
+
+
+def usage(u: Wire) -> Usage | None:
+    name = _obj(u, "name").get("value")
+    if not name:
+        return None
+    return Usage(name, float(u.get("currentValue") or 0), float(u.get("limit") or 0))
+
+
+def catalog_model(m: Wire) -> CatalogModel | None:
+    model = _obj(m, "model")
+    if not model:
+        return None
     skus = tuple(
         CatalogSku(
-            plain(s.name),
-            s.usage_name,
-            int(s.capacity.maximum) if s.capacity and s.capacity.maximum else None,
-            _date_text(s.deprecation_date),
+            s.get("name") or "",
+            s.get("usageName"),
+            int(_obj(s, "capacity")["maximum"]) if _obj(s, "capacity").get("maximum") else None,
+            _date_text(s.get("deprecationDate")),
         )
-        for s in (model.skus or [])
+        for s in (model.get("skus") or [])
     )
-    deprecation = model.deprecation
-    replacement = model.replacement_config
-    capabilities = model.capabilities or {}
+    deprecation = _obj(model, "deprecation")
+    replacement = _obj(model, "replacementConfig")
+    capabilities = model.get("capabilities") or {}
     return CatalogModel(
-        kind=plain(m.kind) or "",
-        name=model.name,
-        version=model.version,
+        kind=m.get("kind") or "",
+        name=model.get("name") or "",
+        version=model.get("version") or "",
         skus=skus,
-        lifecycle_status=plain(model.lifecycle_status),
-        deprecation_inference=_date_text(deprecation.inference if deprecation else None),
-        is_default_version=bool(model.is_default_version),
+        lifecycle_status=model.get("lifecycleStatus"),
+        deprecation_inference=_date_text(deprecation.get("inference")),
+        is_default_version=bool(model.get("isDefaultVersion")),
         realtime=str(capabilities.get("realtime", "")).lower() == "true",
-        deprecation_status=plain(deprecation.deprecation_status) if deprecation else None,
-        replacement_name=replacement.target_model_name if replacement else None,
-        replacement_version=replacement.target_model_version if replacement else None,
+        deprecation_status=deprecation.get("deprecationStatus"),
+        replacement_name=replacement.get("targetModelName"),
+        replacement_version=replacement.get("targetModelVersion"),
     )
 
 
-def resource_sku(s: Any) -> ResourceSku:
+def resource_sku(s: Wire) -> ResourceSku:
     restricted: list[str] = []
-    for r in s.restrictions or []:
-        if plain(r.type) == "Location":
-            restricted += list(r.values or [])
+    for r in s.get("restrictions") or []:
+        if r.get("type") == "Location":
+            restricted += list(r.get("values") or [])
     return ResourceSku(
-        resource_type=s.resource_type or "",
-        name=s.name or "",
-        kind=s.kind or "",
-        locations=tuple(s.locations or ()),
+        resource_type=s.get("resourceType") or "",
+        name=s.get("name") or "",
+        kind=s.get("kind") or "",
+        locations=tuple(s.get("locations") or ()),
         restricted=tuple(restricted),
     )
 

@@ -14,7 +14,8 @@ import requests
 from click.testing import CliRunner, Result
 
 from emulator.api import Emulator
-from provision.backends.azure import AzureBackend, emulator_backend
+from provision.backends.arm import ArmBackend
+from provision.backends.connect import emulator_backend
 from provision.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,7 +66,7 @@ class Project:
             f"/accounts/{ACCOUNT}"
         )
 
-    def backend(self) -> AzureBackend:
+    def backend(self) -> ArmBackend:
         return emulator_backend(self.emu.connection)
 
     def admin(self, method: str, path: str, body: dict[str, Any]) -> None:
