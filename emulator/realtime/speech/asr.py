@@ -63,19 +63,29 @@ def _no_speech(samples: Pcm16) -> bool:
     return bool(np.percentile(flatness, 25) > _GATE_FLATNESS)
 
 
-#: pocketsphinx options. maxhmmpf 5000 (library default 30000) measured ≈30 % less CPU with the
-#: same WER on flite speech. Tried and rejected for the emulator (bench/speech_wer.py set):
-#: maxhmmpf 2500 (≈20 % less CPU, but after other utterances it misread a smoke fixture,
-#: "repeat after me" → "read the doctor may"), a phone lookahead (pl_window 5), narrower fwdflat
-#: beams or frame downsampling (ds 2): 6–18 points of WER; no fwdflat pass: 3 points.
-DECODER_DEFAULTS: dict[str, Any] = {"loglevel": "FATAL", "maxhmmpf": 5000}
+#: pocketsphinx options, over a dictionary of the model's 20k most probable words
+#: (``vocabulary.py``; pass ``dict`` to use another). Measured with bench/speech_wer.py (its
+#: streamed set: replies + fixtures) and 40 other flite sentences, CPU per audio second:
+#: full 134k dictionary, maxhmmpf 5000: WER 1.7 % / 9.0 %, CPU RTF 0.36 / 0.21 (the old default);
+#: 20k words, maxhmmpf 3000: 1.7 % / 7.7 %, 0.16 / 0.15 (chosen: ≈2.2x less CPU);
+#: 10k words: 1.7 % / 10.3 % (OOV words); 5k words: 8.6 % on the bench set.
+#: Tried and rejected before the vocabulary (full dictionary): maxhmmpf 2500 (≈20 % less CPU,
+#: but after other utterances it misread a smoke fixture, "repeat after me" → "read the doctor
+#: may"), a phone lookahead (pl_window 5), narrower fwdflat beams or frame downsampling
+#: (ds 2): 6–18 points of WER; no fwdflat pass: 3 points (it is the ≈100 ms left at the end).
+#: topn 2 read "france" as "friends"; bestpath off: +1 point.
+DECODER_DEFAULTS: dict[str, Any] = {"loglevel": "FATAL", "maxhmmpf": 3000}
 
 
 def new_decoder(options: dict[str, Any]) -> Any:
-    """A pocketsphinx ``Decoder`` with the project's defaults (≈0.3–1 s, ≈90 MB)."""
+    """A pocketsphinx ``Decoder`` with the project's defaults (≈0.2–0.5 s, ≈60 MB)."""
     from pocketsphinx import Decoder
 
-    return Decoder(**{**DECODER_DEFAULTS, **options, "samprate": ASR_RATE})
+    from .vocabulary import vocabulary_dictionary
+
+    settings = {**DECODER_DEFAULTS, **options, "samprate": ASR_RATE}
+    settings.setdefault("dict", str(vocabulary_dictionary()))
+    return Decoder(**settings)
 
 
 def _hypothesis(decoder: Any) -> str:

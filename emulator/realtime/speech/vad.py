@@ -11,8 +11,13 @@ from the start of the stream, as the realtime API reports them:
   emitted as soon as that much silence has been pushed.
 
 Frames are webrtcvad (mode 3, the mode with no false start at stream start, measured) on 30 ms
-at 16 kHz. ``threshold`` (0..1) is the share of voiced frames needed in the last 300 ms before
-speech counts as started: higher means less sensitive, as with the real service.
+at 16 kHz. webrtcvad keeps saying "voiced" for 2-4 frames after a word (its hangover), on
+audio 40-50 dB below the speech (measured on the smoke fixtures: the end of speech came
+70-125 ms late, and every turn ended that much later). Inside a segment a frame therefore
+counts as voiced only if it is also within :data:`SPEECH_RANGE_DB` of the segment's loudest
+frame, so ``speech_end_ms`` is the end of the speech itself (within one frame).
+``threshold`` (0..1) is the share of voiced frames needed in the last 300 ms before speech
+counts as started: higher means less sensitive, as with the real service.
 """
 
 from __future__ import annotations
@@ -44,6 +49,9 @@ _FRAME_MS = 30
 _FRAME = _VAD_RATE * _FRAME_MS // 1000
 _WINDOW_FRAMES = 10  # 300 ms onset window for the threshold ratio
 _NATIVE_RATES = (8000, 16000, 32000, 48000)
+#: Frames this far below the segment's loudest are hangover, not speech: weak consonants and
+#: word endings sit 20-30 dB below the vowels, webrtcvad's hangover frames 40-50 dB below.
+SPEECH_RANGE_DB = 35.0
 
 #: semantic_vad cannot judge whether the user has finished, so each eagerness gets a fixed
 #: hangover: a quarter of the documented maximum wait (high 2 s, medium/auto 4 s, low 8 s).
@@ -135,12 +143,15 @@ class StreamingVad:
         self._resampler = (
             None
             if input_rate == _VAD_RATE
-            else soxr.ResampleStream(input_rate, _VAD_RATE, 1, dtype="int16")
+            # "QQ": no look-ahead, so a frame is judged as soon as its audio arrived (HQ holds
+            # back ≈12 ms, which made a turn end one 100 ms chunk late); the VAD reads < 4 kHz
+            else soxr.ResampleStream(input_rate, _VAD_RATE, 1, dtype="int16", quality="QQ")
         )
         self._vad = webrtcvad.Vad(3)
         self._pending = np.zeros(0, dtype=np.int16)
         self._frames_done = 0
-        self._window: deque[tuple[int, bool]] = deque(maxlen=_WINDOW_FRAMES)
+        self._window: deque[tuple[int, bool, float]] = deque(maxlen=_WINDOW_FRAMES)
+        self._peak_db = -math.inf  # loudest voiced frame of the segment being spoken
         self._in_speech = False
         self._last_voiced_end_ms = 0
         self._input_samples = 0
@@ -195,18 +206,19 @@ class StreamingVad:
         events: list[VadEvent] = []
         for k in range(count):
             frame = buffered[k * _FRAME : (k + 1) * _FRAME]
-            event = self._step(self._vad.is_speech(frame.tobytes(), _VAD_RATE))
+            event = self._step(self._vad.is_speech(frame.tobytes(), _VAD_RATE), _level_db(frame))
             if event is not None:
                 events.append(event)
         self._pending = buffered[count * _FRAME :].copy()
         return events
 
-    def _step(self, voiced: bool) -> VadEvent | None:
+    def _step(self, voiced: bool, level_db: float) -> VadEvent | None:
         index = self._frames_done
         self._frames_done += 1
         end_ms = (index + 1) * _FRAME_MS
         if self._in_speech:
-            if voiced:
+            if voiced and level_db >= self._peak_db - SPEECH_RANGE_DB:
+                self._peak_db = max(self._peak_db, level_db)
                 self._last_voiced_end_ms = end_ms
             elif end_ms - self._last_voiced_end_ms >= self.config.silence_duration_ms:
                 self._in_speech = False
@@ -216,11 +228,18 @@ class StreamingVad:
                     speech_end_ms=self._last_voiced_end_ms,
                 )
             return None
-        self._window.append((index, voiced))
-        voiced_frames = [i for i, v in self._window if v]
+        self._window.append((index, voiced, level_db))
+        voiced_frames = [i for i, v, _ in self._window if v]
         if voiced and len(voiced_frames) >= self.config.onset_frames:
             self._in_speech = True
+            self._peak_db = max(level for _, v, level in self._window if v)
             self._last_voiced_end_ms = end_ms
             start_ms = voiced_frames[0] * _FRAME_MS - self.config.prefix_padding_ms
             return SpeechStarted(audio_start_ms=max(0, start_ms))
         return None
+
+
+def _level_db(frame: Pcm16) -> float:
+    """RMS level of a frame in dB (relative: only differences between frames are used)."""
+    energy = float(np.mean(frame.astype(np.float64) ** 2))
+    return 10.0 * math.log10(energy + 1e-9)

@@ -15,7 +15,18 @@ def test_all_is_sorted_and_complete() -> None:
     # "@py_builtins"/"@pytest_ar": pytest rewrites the modules of a distribution that ships a
     # pytest11 plugin (provision.pytest_plugin), this package included
     public = {name for name in vars(speech) if not name.startswith(("_", "@"))}
-    modules = {"asr", "asr_workers", "codecs", "memo", "reply", "text", "tts", "vad", "annotations"}
+    modules = {
+        "asr",
+        "asr_workers",
+        "codecs",
+        "memo",
+        "reply",
+        "text",
+        "tts",
+        "vad",
+        "vocabulary",
+        "annotations",
+    }
     assert set(speech.__all__) == public - modules
 
 

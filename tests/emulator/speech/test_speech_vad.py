@@ -151,3 +151,32 @@ def test_turn_detection_mapping() -> None:
         VadConfig(threshold=1.5)
     with pytest.raises(ValueError):
         VadConfig.semantic("eager")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "repeat_blue_harbor_seven.wav",
+        "repeat_green_river_three.wav",
+        "repeat_hello_world.wav",
+        "what_is_the_weather.wav",
+    ],
+)
+def test_turn_ends_at_the_end_of_speech_plus_the_silence_window(load_wav, prompts, name) -> None:
+    # webrtcvad's own hangover put the end 70-125 ms after the speech; the resampler's
+    # look-ahead then held the decision back by a whole chunk when it fell near a chunk end
+    pcm, _ = load_wav(name)
+    pcm = np.concatenate([pcm, _silence(1000)])
+    chunk_ms = 100
+    vad = StreamingVad(VadConfig(silence_duration_ms=200))
+    stops = []
+    for start in range(0, pcm.size, RATE * chunk_ms // 1000):
+        for ev in vad.push(pcm[start : start + RATE * chunk_ms // 1000]):
+            if isinstance(ev, SpeechStopped):
+                stops.append((ev, (start * 1000 // RATE) + chunk_ms))
+    ((stopped, chunk_end_ms),) = stops
+    speech_end = int(prompts[name]["speech_end_ms"])
+    assert 0 <= stopped.speech_end_ms - speech_end <= 40  # within one 30 ms frame (+ rounding)
+    assert stopped.audio_end_ms == stopped.speech_end_ms + 200
+    frame_end = -(-stopped.audio_end_ms // 30) * 30  # the frame that completes the silence
+    assert frame_end <= chunk_end_ms < frame_end + chunk_ms  # decided in that frame's chunk
