@@ -9,6 +9,7 @@ Results never go here: they are printed once, on stdout, by the command.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -48,11 +49,10 @@ class Progress:
         stream: IO[str] | None = None,
         clock: Any = time.monotonic,
     ) -> None:
-        from rich.console import Console
-
         self.quiet = quiet
-        self.console = Console(file=stream or sys.stderr, highlight=False, soft_wrap=True)
-        self.live = (self.console.is_terminal and not plain) if live is None else live
+        self._stream = stream or sys.stderr
+        self._console: Any = None
+        self.live = (self._is_terminal() and not plain) if live is None else live
         self.clock = clock
         self._lock = threading.Lock()
         self._started: dict[Any, float] = {}
@@ -95,11 +95,32 @@ class Progress:
         return self._bar
 
     # -- drawing -----------------------------------------------------------------------------
+    @property
+    def console(self) -> Any:
+        """The rich console, created on first use (import ≈ 40 ms: read commands in a pipe
+        never need it, issue 13)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(file=self._stream, highlight=False, soft_wrap=True)
+        return self._console
+
+    def _is_terminal(self) -> bool:
+        if os.environ.get("FORCE_COLOR") or os.environ.get("TTY_INTERACTIVE"):
+            return bool(self.console.is_terminal)  # rich's own rules for forced terminals
+        isatty = getattr(self._stream, "isatty", None)
+        return bool(isatty is not None and isatty())
+
     def _line(self, phase: str, text: str) -> None:
+        label = _LABEL.get(phase, "·")
+        if not self.live and not self._is_terminal():
+            # A pipe or a log: the same line rich would print there, without loading rich.
+            self._stream.write(f"{label} {text}\n")
+            self._stream.flush()
+            return
         from rich.markup import escape
 
         color = _STYLE.get(phase, "dim")
-        label = _LABEL.get(phase, "·")
         self.console.print(f"[{color}]{label}[/{color}] {escape(text)}", markup=True)
 
     def _begin(self, key: Any, text: str) -> None:
