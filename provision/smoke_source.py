@@ -48,7 +48,7 @@ class ProvisionEnvironments:
             loaded = load_environment(request.name, request.env_file, request.env_dir)
             self.parsed += 1
             loaded = with_subscription(loaded, request.subscription)
-            with open_loaded(loaded, principal=None) as session:
+            with open_loaded(loaded, principal=None, warm_speech=True) as session:
                 self.opened += 1
                 yield resolve(session, request)
 
