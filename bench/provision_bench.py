@@ -185,8 +185,8 @@ def reads_as_processes(emu: Emulator, envs: Path, runs: int) -> dict[str, float]
     print(f"{head} {'TCP':>4} {'TLS':>4}")
     rows = [(c, c, False) for c in ("plan", "status", "outputs")]
     rows.append(("status (no token)", "status", True))
+    argv = ["--env", "local", "--env-dir", str(envs)]
     for label, command, sign_in in rows:
-        argv = ["--env", "local", "--env-dir", str(envs)]
 
         def one(*prefix: str, command: str = command, sign_in: bool = sign_in) -> Any:
             if sign_in:
