@@ -23,6 +23,7 @@ from emulator.config import TIMING_PROFILES, EmulatorConfig, FaultRule, TimingPr
 from emulator.connection import DEFAULT_STATE_DIR, Connection, Principal
 from emulator.connection import FILE_NAME as CONNECTION_FILE_NAME
 from emulator.connection import load as load_connection
+from emulator.speech_warmup import warm_speech_stack
 
 if TYPE_CHECKING:
     from emulator.admin_client import AdminClient, AdminError
@@ -45,6 +46,7 @@ __all__ = [
     "load_connection",
     "sdk_client_options",
     "sdk_credential",
+    "warm_speech_stack",
 ]
 
 

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import threading
@@ -22,6 +21,7 @@ from emulator.config import EmulatorConfig
 from emulator.connection import Principal
 from emulator.dispatch import STATE_DB, App, all_routes
 from emulator.entra import principals
+from emulator.speech_warmup import warm_speech_stack
 
 log = logging.getLogger("emulator")
 
@@ -268,21 +268,3 @@ class Emulator:
             pass
         if self.app is not None:
             self.app.store.close()
-
-
-def warm_speech_stack() -> None:
-    """Load the offline speech stack on a daemon thread (idempotent, errors surface later).
-
-    A failure here is not reported: the first session that needs speech meets it again and
-    reports it on its own terms (``error`` events), as it would without warming.
-    """
-
-    def warm() -> None:
-        from emulator.realtime.session_runner import speech_stack
-
-        load = getattr(speech_stack(), "warm_up", None)  # a test double may have none
-        if load is not None:
-            with contextlib.suppress(Exception):
-                load()
-
-    threading.Thread(target=warm, name="speech-warm-up", daemon=True).start()

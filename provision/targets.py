@@ -130,7 +130,7 @@ def _emulator(
         yield running, False
         return
     try:
-        from emulator.api import TIMING_PROFILES, Emulator, EmulatorConfig
+        from emulator.api import TIMING_PROFILES, Emulator, EmulatorConfig, warm_speech_stack
     except ImportError as exc:
         raise TargetError(f"the embedded emulator is not available ({exc})") from exc
     timing = os.environ.get(TIMING_VARIABLE) or "realistic"
@@ -138,6 +138,8 @@ def _emulator(
         known = ", ".join(sorted(TIMING_PROFILES))
         raise UsageError(f"{TIMING_VARIABLE}={timing[:40]!r}: expected one of {known}")
     on_step(f"starting local emulator (state {_shown(state_dir)})…")
+    if warm_speech:  # before the server's imports: the recogniser processes start sooner
+        warm_speech_stack()
     try:
         # port=None: reuse the state directory's last port (stable URLs across runs)
         emu = Emulator(state_dir=state_dir, port=None, config=EmulatorConfig(timing=timing))
