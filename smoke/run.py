@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from smoke.checks.latency import LatencyGates, check_latency
 from smoke.environments import ResolvedEnvironment
@@ -149,27 +150,71 @@ class _Check:
 
 
 async def _scenarios(check: _Check) -> list[ScenarioResult]:
+    """The audio prompts in order, and the text and tool-call scenarios beside them.
+
+    The follow-up scenarios wait until the first session is open (readiness is settled then:
+    they would only repeat its refusals otherwise) and then run while the audio scenarios wait
+    for their replies; results keep the order audio…, text, tool call.
+    """
+    opened = asyncio.Event()
+    follow_ups = _follow_ups(check)
+    if not follow_ups:
+        return await _audio_scenarios(check, opened)
+    audio = asyncio.create_task(_audio_scenarios(check, opened))
+    waiter = asyncio.create_task(opened.wait())
+    try:
+        await asyncio.wait({audio, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if not opened.is_set():  # the first handshake failed: its reason is recorded
+            return await audio
+        extra = await asyncio.gather(*follow_ups)
+        return [*await audio, *extra]
+    finally:
+        for task in (audio, waiter):
+            task.cancel()  # no-op when done; stops them when this check is cancelled
+        for coroutine in follow_ups:
+            coroutine.close()  # no-op once run; else never started
+
+
+async def _audio_scenarios(check: _Check, opened: asyncio.Event) -> list[ScenarioResult]:
     options, dialect = check.options, check.target.dialect
     scenario = replace(options.scenario, transport=check.transport)
     results: list[ScenarioResult] = []
     for index, prompt in enumerate(options.prompts):
         name = "audio" if len(options.prompts) == 1 else f"audio:{prompt.name}"
         results.append(
-            await audio_round_trip(check.opener(), dialect, prompt, scenario, name, check.budget)
+            await audio_round_trip(
+                _signalling(check.opener(), opened), dialect, prompt, scenario, name, check.budget
+            )
         )
         if not results[index].connected:
             return results  # the reason is recorded; more attempts would only repeat it
+    return results
+
+
+def _follow_ups(check: _Check) -> list[Coroutine[Any, Any, ScenarioResult]]:
+    options, dialect = check.options, check.target.dialect
+    scenario = replace(options.scenario, transport=check.transport)
+    runs: list[Coroutine[Any, Any, ScenarioResult]] = []
     if options.text_prompt is not None:
-        results.append(
-            await text_to_audio(
-                check.opener(), dialect, options.text_prompt, scenario, check.budget
-            )
+        runs.append(
+            text_to_audio(check.opener(), dialect, options.text_prompt, scenario, check.budget)
         )
     if options.tool_call:
         from smoke.tool_call import tool_call_round_trip
 
-        results.append(await tool_call_round_trip(check.opener(), dialect, scenario, check.budget))
-    return results
+        runs.append(tool_call_round_trip(check.opener(), dialect, scenario, check.budget))
+    return runs
+
+
+def _signalling(opener: Opener, opened: asyncio.Event) -> Opener:
+    """``opener`` that sets ``opened`` once a session is open."""
+
+    async def open_and_signal(protocol: RealtimeProtocol, clock: Callable[[], float]) -> Transport:
+        transport = await opener(protocol, clock)
+        opened.set()
+        return transport
+
+    return open_and_signal
 
 
 def _gate(results: list[ScenarioResult], gates: LatencyGates) -> None:
