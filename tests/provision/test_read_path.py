@@ -168,3 +168,35 @@ def _scope(emu: Emulator) -> str:
     sub = emu.connection.subscription_id
     cs = "providers/Microsoft.CognitiveServices"
     return f"/subscriptions/{sub}/resourceGroups/{RG}/{cs}/accounts/{ACCOUNT}"
+
+
+@pytest.mark.parametrize(
+    ("host", "env", "expected"),
+    [
+        ("127.0.0.1", {"HTTPS_PROXY": "http://proxy:3128"}, None),  # loopback: always direct
+        ("localhost", {"HTTPS_PROXY": "http://proxy:3128"}, None),
+        ("management.azure.com", {}, None),
+        ("management.azure.com", {"HTTPS_PROXY": "http://proxy:3128"}, ("proxy", 3128)),
+        ("management.azure.com", {"https_proxy": "proxy.corp"}, ("proxy.corp", 8080)),
+        ("management.azure.com", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": ".azure.com"}, None),
+        ("management.azure.com", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "*"}, None),
+        (
+            "login.microsoftonline.com",
+            {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "azure.com"},
+            ("p", 1),
+        ),
+    ],
+)
+def test_proxy_choice_follows_the_environment(
+    host: str,
+    env: dict[str, str],
+    expected: tuple[str, int] | None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from provision.backends.http import _proxy_for
+
+    for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert _proxy_for(host) == expected
