@@ -178,3 +178,34 @@ def _identity(emu: Emulator) -> ClientIdentity:
     c = emu.connection
     p = c.principals["deployer"]
     return ClientIdentity(c.authority_url, c.tenant_id, p.client_id, p.client_secret)
+
+
+def test_a_service_principal_from_the_environment_is_cached_in_the_user_cache(
+    emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Azure target with AZURE_TENANT_ID/CLIENT_ID/CLIENT_SECRET (here: the emulator's
+    Entra as the authority, its CA trusted through SSL_CERT_FILE) signs in with one request and
+    caches the token encrypted under $XDG_CACHE_HOME; a second command makes none."""
+    from provision.backends.connect import azure_backend
+
+    identity = _identity(emu)
+    monkeypatch.setenv("SSL_CERT_FILE", str(emu.connection.ca_bundle))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    environ = {
+        "AZURE_TENANT_ID": identity.tenant_id,
+        "AZURE_CLIENT_ID": identity.client_id,
+        "AZURE_CLIENT_SECRET": identity.secret,
+        "AZURE_AUTHORITY_HOST": identity.authority,
+    }
+    emu.reset_stats()
+    first = azure_backend(emu.connection.subscription_id, environ)
+    assert first.signed_in_principal().object_id == emu.connection.principals["deployer"].object_id
+    first.close()
+    assert _entra_posts(emu) == 1
+    files = list((tmp_path / "cache" / "realtime-toolkit" / "tokens").glob("*.token"))
+    assert len(files) == 1 and stat.S_IMODE(files[0].stat().st_mode) == 0o600
+    emu.reset_stats()
+    second = azure_backend(emu.connection.subscription_id, environ)
+    second.signed_in_principal()
+    second.close()
+    assert _entra(emu) == 0
