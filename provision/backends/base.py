@@ -1,7 +1,8 @@
 """The one seam to the cloud: a ``Backend`` has one method per ARM operation we use.
 
-Implementations: ``azure.AzureBackend`` (the official SDKs; real Azure or the emulator) and
-``fake.FakeBackend`` (in memory, for unit tests of facts and apply). Methods return our frozen
+Implementations: ``arm.ArmBackend`` (real Azure or the emulator: reads over ARM REST, writes
+through the official SDKs) and ``fake.FakeBackend`` (in memory, for unit tests of facts and
+apply). Methods return our frozen
 model objects, never SDK objects, and raise only ``provision.errors`` exceptions
 (``NotFoundError`` is returned as ``None`` by the ``get_*`` methods).
 Long-running writes block until the operation has finished.
