@@ -4,8 +4,10 @@
 ``Retry-After``), 5xx, dropped or reset connections, and the transient ARM codes
 (``RequestConflict`` while the parent is busy, ``PrincipalNotFound`` during directory
 replication), with exponential backoff bounded by ``attempts`` and a total sleep ``budget_s``
-per call. The SDK's own retries are switched off (``provision.backends.azure``), so nothing
-else retries and every retry is counted here (``stats``) and reported (``on_retry``).
+per call. The SDK's own retries are switched off for writes (``provision.backends.azure``) and
+the REST reader has none (``provision.backends.arm``; it only resends once on a keep-alive
+connection the server had closed), so nothing else retries and every retry is counted here
+(``stats``) and reported (``on_retry``).
 
 A delete that is retried and then answers 404 has succeeded: the earlier attempt deleted it.
 """
