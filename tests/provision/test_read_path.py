@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -200,3 +201,20 @@ def test_proxy_choice_follows_the_environment(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert _proxy_for(host) == expected
+
+
+def test_a_closed_keep_alive_connection_is_reopened_once(tmp_path: Path) -> None:
+    """The emulator restarts on the same port between two reads (as after a long readiness
+    wait): the reused connection is dead, the read goes out again on a new one, no error."""
+    state = tmp_path / "emu"
+    config = EmulatorConfig(timing="instant")
+    with Emulator(state_dir=state, config=config) as first:
+        backend = emulator_backend(first.connection)
+        assert backend.get_resource_group("no-such-group") is None
+        port = first.connection.port
+    with Emulator(state_dir=state, port=None, config=config) as second:
+        assert second.connection.port == port
+        assert backend.get_resource_group("no-such-group") is None
+        assert [r["path"] for r in second.stats()["requests"] if r["service"] == "arm"]
+    backend.close()
+    assert backend.pool.connects == 2
