@@ -140,6 +140,8 @@ class ArmBackend:
             doc = _doc(self._send(what, "GET", url))
             yield from doc.get("value") or []
             url = doc.get("nextLink") or None
+            if url and url.startswith("/"):
+                url = self._base + url  # a relative link: same host
             if url and urlsplit(url).netloc.lower() != self._host:
                 raise AzureApiError(f"{what}: nextLink points to another host; not followed")
 
