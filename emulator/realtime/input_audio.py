@@ -6,6 +6,9 @@ waiting for that transcript is advanced when it arrives. While VAD hears speech 
 also streamed to the recogniser (``StartRecognition``/``FeedRecognition``), so that when the
 turn ends its ``Transcribe`` job only finishes that stream: the streamed bytes are exactly
 the committed ones (checked: otherwise the stream is cancelled and the audio decoded whole).
+When the speaker has been silent for part of the silence window, VAD says ``pause`` and the
+recogniser runs its final pass then (``PauseRecognition``), so the transcript is ready when
+the window closes; if they go on, ``ResumeRecognition``.
 
 ``idle_timeout_ms`` (GA ``server_vad``) is measured on the input audio's own clock, like every
 VAD time: once that much audio without speech has arrived after the later of the last turn's
@@ -29,6 +32,8 @@ from emulator.realtime.session_config import SessionConfig
 from emulator.realtime.speech_jobs import (
     CancelRecognition,
     FeedRecognition,
+    PauseRecognition,
+    ResumeRecognition,
     StartRecognition,
     Transcribe,
 )
@@ -125,6 +130,10 @@ class InputAudio:
                 self._speech_started(turn, ms)
             elif kind == "stop" and self._speech_item is not None:
                 self._speech_stopped(turn, ms)
+            elif kind == "pause" and self._stream is not None:
+                self._outbox.request(PauseRecognition(self._stream))
+            elif kind == "resume" and self._stream is not None:
+                self._outbox.request(ResumeRecognition(self._stream))
         self._check_idle(turn)
 
     @property

@@ -20,10 +20,12 @@ from typing import Any, Protocol
 
 from emulator.realtime.session import RealtimeSession
 from emulator.realtime.speech_jobs import (
-    CancelRecognition,
     FeedRecognition,
     Job,
+    PauseRecognition,
+    ResumeRecognition,
     StartRecognition,
+    StreamJob,
     Synthesize,
     Transcribe,
 )
@@ -181,7 +183,7 @@ class SessionRunner:
         for pcm in self.session.audio_to_play():
             self._out.put_nowait(_Audio(pcm))
         for job in self.session.jobs_to_run():
-            if isinstance(job, (StartRecognition, FeedRecognition, CancelRecognition)):
+            if isinstance(job, StreamJob):
                 self._stream_job(job)
             else:
                 self._spawn(self._run_job(job))
@@ -195,7 +197,7 @@ class SessionRunner:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _stream_job(self, job: StartRecognition | FeedRecognition | CancelRecognition) -> None:
+    def _stream_job(self, job: StreamJob) -> None:
         """Non-blocking recognition work, done in order as the session asked for it."""
         try:
             if isinstance(job, StartRecognition):
@@ -203,10 +205,15 @@ class SessionRunner:
                 self._recognitions[job.stream_id] = stream
                 if job.pcm:
                     stream.feed(job.pcm)
+            elif job.stream_id not in self._recognitions:
+                return  # a stream that failed (its turn is decoded whole) or ended
             elif isinstance(job, FeedRecognition):
-                if job.stream_id in self._recognitions:
-                    self._recognitions[job.stream_id].feed(job.pcm)
-            elif job.stream_id in self._recognitions:
+                self._recognitions[job.stream_id].feed(job.pcm)
+            elif isinstance(job, PauseRecognition):
+                self._recognitions[job.stream_id].pause()
+            elif isinstance(job, ResumeRecognition):
+                self._recognitions[job.stream_id].resume()
+            else:
                 self._recognitions.pop(job.stream_id).cancel()
         except Exception as exc:  # the turn falls back to decoding its audio whole
             log.warning("realtime recognition stream failed: %s", exc)

@@ -22,6 +22,21 @@ class FeedRecognition:
 
 
 @dataclass(frozen=True)
+class PauseRecognition:
+    """The speaker has been silent for a while: the recogniser may run its final pass now,
+    so that the transcript is ready when VAD ends the turn (non-blocking)."""
+
+    stream_id: str
+
+
+@dataclass(frozen=True)
+class ResumeRecognition:
+    """The speaker went on after a ``PauseRecognition`` (non-blocking)."""
+
+    stream_id: str
+
+
+@dataclass(frozen=True)
 class CancelRecognition:
     """The utterance was dropped (buffer cleared, or committed another way)."""
 
@@ -50,5 +65,7 @@ class Synthesize:
     voice: str
 
 
-StreamJob = StartRecognition | FeedRecognition | CancelRecognition
+StreamJob = (
+    StartRecognition | FeedRecognition | PauseRecognition | ResumeRecognition | CancelRecognition
+)
 Job = Transcribe | Synthesize | StreamJob

@@ -18,6 +18,12 @@ class RecognitionStream(Protocol):
     def feed(self, pcm: bytes) -> None:
         """More audio; never blocks (the work happens elsewhere)."""
 
+    def pause(self) -> None:
+        """The speaker has been silent for a while: the final pass may run now."""
+
+    def resume(self) -> None:
+        """The speaker went on after ``pause`` (the audio fed since then is speech)."""
+
     def finish(self) -> Future[str]:
         """End of the utterance; the future gives the transcript."""
 
@@ -30,7 +36,9 @@ class VadStream(Protocol):
 
     def feed(self, pcm: bytes) -> list[tuple[str, int]]:
         """Events found in this audio, in session ms: ``("start", audio_start_ms)`` (prefix
-        padding included) / ``("stop", audio_end_ms)`` (silence duration included)."""
+        padding included) / ``("stop", audio_end_ms)`` (silence duration included); within a
+        turn, ``("pause", speech_end_ms)`` when the speaker has been silent for a while (the
+        turn may be ending) and ``("resume", speech_end_ms)`` when they went on after one."""
 
     def reset(self) -> None:
         """Forget state (after a commit or a clear); stream time keeps counting."""

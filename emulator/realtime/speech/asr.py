@@ -108,6 +108,12 @@ class DecoderStream:
     Most of the work happens in ``feed``, so when speech stops only the last chunk and the
     decoder's final pass remain. The result follows the same gates as
     :meth:`Recognizer.transcribe` (silence, noise, under 100 ms → ``""``).
+
+    The final pass (≈100 ms of CPU, measured) can run before the end is certain: ``pause``
+    when the speaker has been silent for a while ends the decoder's utterance and keeps its
+    hypothesis; audio fed afterwards is kept but not decoded (it is silence, or ``resume``
+    comes). ``resume`` (the speaker went on) decodes everything fed so far again, from the
+    start, and streaming continues; ``finish`` after a ``pause`` returns the kept hypothesis.
     """
 
     def __init__(self, decoder: Any, rate: int = 24000) -> None:
@@ -116,31 +122,58 @@ class DecoderStream:
             None if rate == ASR_RATE else soxr.ResampleStream(rate, ASR_RATE, 1, dtype="int16")
         )
         self._samples: list[Pcm16] = []
+        self._paused: str | None = None  # the hypothesis of a paused (ended) utterance
         decoder.reinit_feat()
         decoder.start_utt()
+
+    @property
+    def paused(self) -> bool:
+        """Whether the final pass already ran (``pause``) and no ``resume`` came since."""
+        return self._paused is not None
 
     def feed(self, pcm16: bytes) -> None:
         """Decode another chunk (mono PCM16 LE at the stream's rate)."""
         self._push(as_pcm16(pcm16), last=False)
 
+    def pause(self) -> None:
+        """Run the final pass now on the audio so far (the speaker may have finished)."""
+        if self._paused is None:
+            self.decoder.end_utt()
+            self._paused = _hypothesis(self.decoder)
+
+    def resume(self) -> None:
+        """The speaker went on after a ``pause``: decode all the audio again and go on."""
+        if self._paused is not None:
+            self._paused = None
+            self.decoder.reinit_feat()
+            self.decoder.start_utt()
+            if self._samples:
+                self.decoder.process_raw(np.concatenate(self._samples).tobytes(), full_utt=False)
+
     def finish(self) -> str:
         """End the utterance and return its transcript; the decoder is free again."""
         self._push(np.zeros(0, np.int16), last=True)
-        self.decoder.end_utt()
-        text = _hypothesis(self.decoder)
+        if self._paused is None:
+            self.decoder.end_utt()
+            text = _hypothesis(self.decoder)
+        else:
+            text = self._paused
         samples = np.concatenate(self._samples) if self._samples else np.zeros(0, np.int16)
         return "" if _no_speech(samples) else text
 
     def cancel(self) -> None:
         """Abandon the utterance (the decoder is free again)."""
-        self.decoder.end_utt()
+        if self._paused is None:
+            self.decoder.end_utt()
 
     def _push(self, samples: Pcm16, last: bool) -> None:
         if self._resampler is not None:
             samples = np.asarray(self._resampler.resample_chunk(samples, last=last), dtype=np.int16)
         if samples.size:
+            samples = samples.astype("<i2", copy=False)
             self._samples.append(samples)
-            self.decoder.process_raw(samples.astype("<i2").tobytes(), full_utt=False)
+            if self._paused is None:
+                self.decoder.process_raw(samples.tobytes(), full_utt=False)
 
 
 class Recognizer:

@@ -9,7 +9,10 @@ Each worker process owns some decoders (one per open stream, ≈90 MB each, kept
 and one spare built while the worker is idle) and receives messages on a pipe; a stream stays
 on the worker that opened it. A worker drains its pipe and handles first what someone waits
 for (the end of an utterance, with the rest of that utterance's audio), so a turn that ended
-does not queue behind other sessions' speech when the worker falls behind. Messages go out
+does not queue behind other sessions' speech when the worker falls behind. A ``pause`` (the
+speaker has been silent for a while: run the final pass now, see ``DecoderStream``) is just as
+urgent, since its ``finish`` usually follows; a ``pause`` still queued when its ``resume``
+arrives is dropped with it. Messages go out
 through one sender thread per worker (so a busy worker never blocks the caller, e.g. an event
 loop) and results come back through one reader thread per worker that completes
 ``concurrent.futures.Future`` objects.
@@ -81,6 +84,10 @@ class _Worker:
             self.streams[key] = DecoderStream(self.decoder(), message[2])
         elif kind == "feed":
             self.streams[key].feed(message[2])
+        elif kind == "pause":
+            self.streams[key].pause()
+        elif kind == "resume":
+            self.streams[key].resume()
         elif kind == "cancel":
             stream = self.streams.pop(key)
             stream.cancel()
@@ -108,7 +115,8 @@ class _Worker:
             self.free.append(decoder)
 
 
-_URGENT = ("finish", "whole", "ping")  # someone waits for these answers
+_URGENT = ("finish", "pause", "whole", "ping")  # someone waits for these (or soon will)
+_IN_STREAM_ORDER = ("finish", "pause")  # handled after the earlier audio of their stream
 
 
 def _drop_cancelled(waiting: deque[tuple[Any, ...]]) -> None:
@@ -125,14 +133,37 @@ def _drop_cancelled(waiting: deque[tuple[Any, ...]]) -> None:
     waiting.extend(kept)
 
 
+def _drop_undone_pauses(waiting: deque[tuple[Any, ...]]) -> None:
+    """A ``pause`` followed by its stream's ``resume`` in the queue would run the final pass
+    and then decode everything again: drop both (the audio between them is decoded as usual)."""
+    resumed = {m[1] for m in waiting if m[0] == "resume"}
+    if not resumed:
+        return
+    kept: list[tuple[Any, ...]] = []
+    open_pause: dict[int, int] = {}  # stream -> index in kept of its queued pause
+    dropped: set[int] = set()
+    for message in waiting:
+        kind, key = message[0], message[1]
+        if kind == "pause" and key in resumed:
+            open_pause[key] = len(kept)
+        elif kind == "resume" and key in open_pause:
+            dropped.add(open_pause.pop(key))
+            continue
+        kept.append(message)
+    waiting.clear()
+    waiting.extend(m for i, m in enumerate(kept) if i not in dropped)
+
+
 def _next_message(waiting: deque[tuple[Any, ...]]) -> tuple[Any, ...]:
     """The message to handle next: a waited-for answer jumps the queue, together with the
     earlier audio of its own stream (other streams' audio can wait a little)."""
     urgent = next((m for m in waiting if m[0] in _URGENT), None)
     if urgent is None:
         return waiting.popleft()
-    # for a finish: its own stream's oldest message (the audio before it comes first)
-    first = next(m for m in waiting if m[1] == urgent[1]) if urgent[0] == "finish" else urgent
+    # for a finish or pause: its stream's oldest message (the audio before it comes first)
+    first = (
+        next(m for m in waiting if m[1] == urgent[1]) if urgent[0] in _IN_STREAM_ORDER else urgent
+    )
     waiting.remove(first)
     return first
 
@@ -157,6 +188,7 @@ def _worker_main(conn: Connection, options: dict[str, Any]) -> None:
         except EOFError:
             return
         _drop_cancelled(waiting)
+        _drop_undone_pauses(waiting)
         if not waiting:
             continue
         message = _next_message(waiting)
@@ -276,6 +308,16 @@ class RecognitionStream:
                 self._digest.update(len(chunk).to_bytes(8, "little"))
                 self._digest.update(chunk)
             self._child.send(("feed", self._key, chunk))
+
+    def pause(self) -> None:
+        """The speaker paused: the worker may run the final pass now (see ``DecoderStream``)."""
+        if not self._closed:
+            self._child.send(("pause", self._key))
+
+    def resume(self) -> None:
+        """The speaker went on after a ``pause``."""
+        if not self._closed:
+            self._child.send(("resume", self._key))
 
     def finish(self) -> Future[str]:
         """End the utterance; the future gives its transcript (shared with identical

@@ -163,6 +163,17 @@ class StreamingVad:
         return self._in_speech
 
     @property
+    def speech_end_ms(self) -> int:
+        """End of the last voiced frame (the current segment's, while :attr:`in_speech`)."""
+        return self._last_voiced_end_ms
+
+    @property
+    def silence_ms(self) -> int:
+        """Silence judged so far after the last voiced frame of the current segment (0
+        outside speech): the turn ends when it reaches ``silence_duration_ms``."""
+        return self._frames_done * _FRAME_MS - self._last_voiced_end_ms if self._in_speech else 0
+
+    @property
     def position_ms(self) -> int:
         """Milliseconds of audio pushed so far."""
         return self._input_samples * 1000 // self._input_rate

@@ -115,9 +115,16 @@ class FakeStream:
     def __init__(self, speech: FakeSpeech) -> None:
         self.speech = speech
         self.audio = bytearray()
+        self.marks: list[tuple[str, int]] = []  # ("pause" | "resume", bytes fed by then)
 
     def feed(self, pcm: bytes) -> None:
         self.audio += pcm
+
+    def pause(self) -> None:
+        self.marks.append(("pause", len(self.audio)))
+
+    def resume(self) -> None:
+        self.marks.append(("resume", len(self.audio)))
 
     def finish(self) -> Future[str]:
         done: Future[str] = Future()

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import wave
+from pathlib import Path
+from typing import Any
+
 from rt_drive import send
-from rt_fakes import silence, tone
+from rt_fakes import FakeSpeech, silence, tone
 from test_session import b64, make
 
+from emulator.realtime.offline_speech import _Vad
+from emulator.realtime.speech.vad import VadConfig
 from emulator.realtime.speech_jobs import (
     CancelRecognition,
     FeedRecognition,
     Job,
+    PauseRecognition,
     StartRecognition,
     Transcribe,
 )
+
+FIXTURES = Path(__file__).resolve().parents[3] / "smoke" / "fixtures"
 
 
 def speak(s, chunks: list[bytes]) -> list[Job]:
@@ -72,3 +81,28 @@ def test_without_turn_detection_nothing_is_streamed() -> None:
     send(s, type="input_audio_buffer.commit")
     jobs += s.jobs_to_run()
     assert [type(j).__name__ for j in jobs] == ["Transcribe"]
+
+
+class RealVadSpeech(FakeSpeech):
+    """Canned recognition, but the emulator's own VAD (with its pause/resume events)."""
+
+    def vad(self, turn_detection: dict[str, Any], start_ms: int) -> _Vad:
+        return _Vad(VadConfig.from_turn_detection(turn_detection), start_ms)
+
+
+def test_the_final_pass_is_asked_for_in_the_silence_window_before_the_turn_ends() -> None:
+    with wave.open(str(FIXTURES / "repeat_blue_harbor_seven.wav"), "rb") as wav:
+        pcm = wav.readframes(wav.getnframes()) + silence(1000)
+    s = make("ga", RealVadSpeech())
+    s.events_to_send()
+    jobs = speak(s, [pcm[i : i + 4800] for i in range(0, len(pcm), 4800)])
+    kinds = [type(j).__name__ for j in jobs]
+    assert kinds.count("PauseRecognition") == 1 and "ResumeRecognition" not in kinds
+    pause = next(j for j in jobs if isinstance(j, PauseRecognition))
+    start = next(j for j in jobs if isinstance(j, StartRecognition))
+    transcribe = next(j for j in jobs if isinstance(j, Transcribe))
+    assert pause.stream_id == start.stream_id == transcribe.stream_id
+    # after the pause, only the rest of the silence window is fed before the turn ends
+    between = jobs[jobs.index(pause) + 1 : jobs.index(transcribe)]
+    assert between and all(isinstance(j, FeedRecognition) for j in between)
+    assert sum(len(j.pcm) for j in between) <= 200 * 48
