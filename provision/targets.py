@@ -48,11 +48,12 @@ class Target:
     principal: str | None = None  # emulator: the connection.json principal acting as "self"
 
     def data_plane_credential(self, principal: str = "app") -> Any:
-        """An azure-identity credential for data-plane tokens (emulator: a named principal)."""
+        """A ``get_token`` credential for data-plane tokens: an emulator principal through the
+        encrypted token cache, or ``DefaultAzureCredential`` on Azure."""
         from provision.backends import connect
 
         if self.kind == "emulator":
-            return connect.emulator_credential(self.connection, principal)
+            return connect.emulator_data_plane_credential(self.connection, principal)
         from azure.identity import DefaultAzureCredential
 
         return DefaultAzureCredential()

@@ -17,6 +17,7 @@ from provision.backends.arm import ArmBackend
 from provision.backends.http import HttpsPool
 from provision.backends.token_store import ClientIdentity, TokenStore, user_cache_dir
 from provision.backends.tokens import (
+    BearerTokens,
     ClientSecretTokens,
     CredentialTokens,
     SdkCredential,
@@ -27,7 +28,13 @@ from provision.model import Principal
 if TYPE_CHECKING:
     from provision.backends.azure import SdkWriter
 
-__all__ = ["azure_backend", "emulator_backend", "emulator_credential", "token_dir_of"]
+__all__ = [
+    "azure_backend",
+    "emulator_backend",
+    "emulator_credential",
+    "emulator_data_plane_credential",
+    "token_dir_of",
+]
 
 PUBLIC_ARM = "https://management.azure.com"
 PUBLIC_AUTHORITY = "https://login.microsoftonline.com"
@@ -119,6 +126,19 @@ def _writer(
         base_url=base_url,
         verify=verify,
         polling_interval=polling,
+    )
+
+
+def emulator_data_plane_credential(connection: Any, principal: str = "app") -> BearerTokens:
+    """Data-plane tokens (realtime handshakes) of an emulator principal: the client-secret grant
+    with the encrypted cache under the emulator's state directory, as for ARM."""
+    me = connection.principals[principal]
+    identity = ClientIdentity(
+        connection.authority_url, connection.tenant_id, me.client_id, me.client_secret
+    )
+    pool = HttpsPool(str(connection.ca_bundle))
+    return BearerTokens(
+        ClientSecretTokens(pool, identity, TokenStore(token_dir_of(connection), identity))
     )
 
 
