@@ -14,10 +14,12 @@ for idle keep-alive connections). Loopback hosts never go through a proxy; other
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import ssl
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -44,6 +46,21 @@ class Response:
         return self.headers.get(name.lower())
 
 
+def trust_context(verify: str | None, environ: Mapping[str, str] | None = None) -> ssl.SSLContext:
+    """TLS trust: ``verify``; else ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` (what the SDK's
+    requests transport honours, e.g. behind a TLS-inspecting proxy); else the system store plus
+    certifi's bundle when installed (requests' default: machines without a system store)."""
+    env = os.environ if environ is None else environ
+    bundle = verify or env.get("REQUESTS_CA_BUNDLE") or env.get("CURL_CA_BUNDLE") or None
+    context = ssl.create_default_context(cafile=bundle)
+    if bundle is None:
+        with contextlib.suppress(ImportError, OSError, ssl.SSLError):
+            import certifi
+
+            context.load_verify_locations(cafile=certifi.where())
+    return context
+
+
 @dataclass
 class _Host:
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -53,11 +70,17 @@ class _Host:
 class HttpsPool:
     """Keep-alive HTTPS connections, one per ``host:port``; thread-safe; counts its work.
 
-    ``verify`` is a CA bundle path (the emulator's CA) or None for the system trust store.
+    ``verify`` is a CA bundle path (the emulator's CA) or None for what the SDK clients trust
+    (see :func:`trust_context`), so that reads and writes agree on who is trusted.
     """
 
-    def __init__(self, verify: str | None = None, timeout: float = DEFAULT_TIMEOUT_S) -> None:
-        self._context = ssl.create_default_context(cafile=verify)
+    def __init__(
+        self,
+        verify: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self._context = trust_context(verify, environ)
         self._timeout = timeout
         self._hosts: dict[tuple[str, int], _Host] = {}
         self._lock = threading.Lock()

@@ -218,3 +218,20 @@ def test_a_closed_keep_alive_connection_is_reopened_once(tmp_path: Path) -> None
         assert [r["path"] for r in second.stats()["requests"] if r["service"] == "arm"]
     backend.close()
     assert backend.pool.connects == 2
+
+
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_azure_reads_trust_what_the_sdk_transport_trusts(emu: Emulator, variable: str) -> None:
+    """Behind a TLS-inspecting proxy users point REQUESTS_CA_BUNDLE at its CA; the REST reads
+    must then trust it as the SDK's requests transport does (here: the emulator's CA)."""
+    from provision.backends.http import HttpsPool, TransportError
+
+    url = emu.connection.arm_url.rstrip("/") + "/metadata/endpoints?api-version=2022-09-01"
+    ca = str(emu.connection.ca_bundle)
+    trusted = HttpsPool(environ={variable: ca})
+    assert trusted.request("GET", url, {}).status == 200
+    trusted.close()
+    default = HttpsPool(environ={})
+    with pytest.raises(TransportError):
+        default.request("GET", url, {})
+    default.close()
