@@ -2,7 +2,9 @@
 TTS's own reply audio (the emulator's round trip) and on the smoke fixtures, decoded whole
 and streamed in 100 ms chunks as the emulator does while the user speaks. For streaming it
 prints the CPU time left when speech stops (``finish``) beside the whole-utterance decode
-(the anchor): CPU time, unlike latency, barely depends on how busy the machine is.
+(the anchor): CPU time, unlike latency, barely depends on how busy the machine is. Then as
+the emulator streams a VAD turn: the utterance, 90 ms of silence, ``pause`` (the final pass,
+run inside the 200 ms silence window), the rest of the window, ``finish``.
 
 Usage:
     python bench/speech_wer.py [--engine flite|espeak] [--decoder-option KEY=VALUE ...]
@@ -164,6 +166,35 @@ def _streaming(options, refs: list[str], clips: list[np.ndarray], whole_cpu: lis
         f"  CPU per utterance: while speaking {statistics.mean(feed_cpu) * 1000:.0f} ms,"
         f" left when speech stops {finish * 1000:.0f} ms"
         f" vs whole decode {whole * 1000:.0f} ms (anchor) -> {finish / whole:.2f}x"
+    )
+    _paused(decoder, refs, clips, whole)
+
+
+def _paused(decoder, refs: list[str], clips: list[np.ndarray], whole: float) -> None:
+    """As a VAD turn: speech, 90 ms of silence, pause (final pass), 110 ms more, finish."""
+    hyps, pause_cpu, finish_cpu = [], [], []
+    for pcm in clips:
+        stream = DecoderStream(decoder, RATE)
+        turn = np.concatenate([pcm, np.zeros(RATE * 90 // 1000, np.int16)])
+        for offset in range(0, turn.size, RATE // 10):
+            stream.feed(turn[offset : offset + RATE // 10].astype("<i2").tobytes())
+        start = time.thread_time()
+        stream.pause()
+        paused = time.thread_time()
+        stream.feed(np.zeros(RATE * 110 // 1000, np.int16).tobytes())
+        hyps.append(stream.finish())
+        finish_cpu.append(time.thread_time() - paused)
+        pause_cpu.append(paused - start)
+    wer = jiwer.wer(
+        [normalize_text(r) or "-" for r in refs], [normalize_text(h) or "-" for h in hyps]
+    )
+    finish = statistics.mean(finish_cpu)
+    print("\n[streamed VAD turn, final pass at the pause in the silence window]")
+    print(f"  WER {wer * 100:.1f} %   exact {_exact(refs, hyps)}/{len(refs)}")
+    print(
+        f"  CPU per utterance: final pass at the pause {statistics.mean(pause_cpu) * 1000:.0f} ms,"
+        f" left when VAD ends the turn {finish * 1000:.1f} ms"
+        f" vs whole decode {whole * 1000:.0f} ms (anchor) -> {finish / whole:.3f}x"
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from emulator.realtime.speech.asr_workers import _next_message
+from emulator.realtime.speech.asr_child import _next_message
 
 
 def order(messages: list[tuple]) -> list[tuple]:

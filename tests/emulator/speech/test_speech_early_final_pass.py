@@ -13,7 +13,7 @@ import pytest
 
 from emulator.realtime.offline_speech import PAUSE_AFTER_MS, _Vad
 from emulator.realtime.speech.asr import DecoderStream, new_decoder
-from emulator.realtime.speech.asr_workers import _drop_undone_pauses, _next_message
+from emulator.realtime.speech.asr_child import _drop_undone_pauses, _next_message
 from emulator.realtime.speech.vad import VadConfig
 
 RATE = 24000

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from emulator.realtime.speech import ProcessRecognizer, Recognizer
-from emulator.realtime.speech.asr_workers import _drop_cancelled
+from emulator.realtime.speech.asr_child import _drop_cancelled
 from emulator.realtime.speech.memo import MEMO_ENV, SpeechMemo, follow, memo_enabled
 from emulator.realtime.speech.tts import Synthesizer
 

@@ -17,6 +17,7 @@ def test_all_is_sorted_and_complete() -> None:
     public = {name for name in vars(speech) if not name.startswith(("_", "@"))}
     modules = {
         "asr",
+        "asr_child",
         "asr_workers",
         "codecs",
         "memo",
