@@ -65,16 +65,20 @@ def _no_speech(samples: Pcm16) -> bool:
 
 #: pocketsphinx options, over a dictionary of the model's 20k most probable words
 #: (``vocabulary.py``; pass ``dict`` to use another). Measured with bench/speech_wer.py (its
-#: streamed set: replies + fixtures) and 40 other flite sentences, CPU per audio second:
-#: full 134k dictionary, maxhmmpf 5000: WER 1.7 % / 9.0 %, CPU RTF 0.36 / 0.21 (the old default);
-#: 20k words, maxhmmpf 3000: 1.7 % / 7.7 %, 0.16 / 0.15 (chosen: ≈2.2x less CPU);
-#: 10k words: 1.7 % / 10.3 % (OOV words); 5k words: 8.6 % on the bench set.
-#: Tried and rejected before the vocabulary (full dictionary): maxhmmpf 2500 (≈20 % less CPU,
-#: but after other utterances it misread a smoke fixture, "repeat after me" → "read the doctor
-#: may"), a phone lookahead (pl_window 5), narrower fwdflat beams or frame downsampling
-#: (ds 2): 6–18 points of WER; no fwdflat pass: 3 points (it is the ≈100 ms left at the end).
-#: topn 2 read "france" as "friends"; bestpath off: +1 point.
-DECODER_DEFAULTS: dict[str, Any] = {"loglevel": "FATAL", "maxhmmpf": 3000}
+#: streamed set: replies + fixtures) and 40 other flite sentences (WER, CPU per audio second):
+#: full 134k dictionary, maxhmmpf 5000 (the old default): 1.7 % / 9.0 %, CPU RTF 0.36 / 0.21;
+#: 20k words, maxhmmpf 3000: 1.7 % / 7.7 %, 0.16 / 0.15; plus wbeam 1e-20 (library 7e-29; fewer
+#: word exits, so a ≈30 % shorter final pass): 1.7 % / 7.7 %, 0.12 / 0.12 (chosen; replies
+#: decoded whole: CPU RTF 0.11, was 0.33, WER 2.2 % as before).
+#: Rejected: 10k words: 10.3 % on the other sentences (OOV words); 5k words: 8.6 % on the bench
+#: set; wbeam 1e-15: 10.6 %; beam/pbeam 1e-40: 12-16 %; lpbeam 1e-30 + lponlybeam 1e-20: 3.4 %
+#: on the bench set; topn 2 read "france" as "friends"; bestpath off: +1 point; fwdflatefwid 2
+#: + fwdflatsfwin 10, lponlybeam 1e-24, maxhmmpf 2000: no gain beyond the noise.
+#: Before the vocabulary (full dictionary): maxhmmpf 2500 (after other utterances it misread a
+#: smoke fixture, "repeat after me" → "read the doctor may"), a phone lookahead (pl_window 5),
+#: narrower fwdflat beams or frame downsampling (ds 2): 6–18 points of WER; no fwdflat pass:
+#: 3 points (it is the final pass, ≈70 ms of CPU at the end of a turn).
+DECODER_DEFAULTS: dict[str, Any] = {"loglevel": "FATAL", "maxhmmpf": 3000, "wbeam": 1e-20}
 
 
 def new_decoder(options: dict[str, Any]) -> Any:
