@@ -46,8 +46,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from emulator.api import Emulator, EmulatorConfig  # noqa: E402
-from emulator.realtime.speech.asr import Recognizer  # noqa: E402
+from emulator.realtime.offline_speech import PAUSE_AFTER_MS  # noqa: E402
+from emulator.realtime.speech.asr import DECODER_DEFAULTS, Recognizer  # noqa: E402
 from emulator.realtime.speech.text import normalize_text  # noqa: E402
+from emulator.realtime.speech.vocabulary import VOCABULARY_WORDS  # noqa: E402
 
 FIXTURES = ROOT / "smoke" / "fixtures"
 CHUNK_MS = 100
@@ -252,6 +254,11 @@ def main() -> None:
             )
         print(f"anchor: single-session e2e p50 {anchor:.0f} ms; 'x anchor' = level p95 / anchor")
         print(f"speech memo: {'on' if args.memo else 'off (every turn decoded)'}")
+        options = {k: v for k, v in DECODER_DEFAULTS.items() if k != "loglevel"}
+        print(
+            f"recogniser: pocketsphinx {options}, {VOCABULARY_WORDS}-word vocabulary,"
+            f" final pass after {PAUSE_AFTER_MS} ms of silence"
+        )
         print(f"reply WER overall: {100 * edits / max(1, words):.1f}% ({edits}/{words} words)")
 
 
