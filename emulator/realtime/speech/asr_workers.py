@@ -35,6 +35,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import resource_tracker
 from typing import Any
 
 import numpy.typing as npt
@@ -64,7 +65,11 @@ class _Child:
         )
         # Ctrl-C goes to the whole process group, and may come while the child is still
         # starting (importing), before it can ignore SIGINT: start it with SIGINT blocked (the
-        # mask survives the spawn's exec); the child ignores it, then unblocks it.
+        # mask survives the spawn's exec); the child ignores it, then unblocks it. The first
+        # start in a process also launches multiprocessing's resource tracker, which UNBLOCKS
+        # SIGINT once it has spawned it (not restoring the mask): launch it before blocking,
+        # or the first worker starts able to take a Ctrl-C.
+        resource_tracker.ensure_running()
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             self.process.start()

@@ -3,6 +3,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -197,3 +199,33 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+_FRESH_PROCESS = """
+import signal, sys
+from pathlib import Path
+from emulator.realtime.speech import ProcessRecognizer
+
+def deflected(pid):
+    fields = dict(l.split(":\\t", 1) for l in Path(f"/proc/{pid}/status").read_text().splitlines())
+    bit = 1 << (signal.SIGINT - 1)
+    return bool((int(fields["SigBlk"], 16) | int(fields["SigIgn"], 16)) & bit)
+
+with ProcessRecognizer(workers=1) as pool:
+    print(deflected(pool.worker_pids()[0]))
+"""
+
+
+def test_the_first_worker_of_a_fresh_process_starts_with_ctrl_c_blocked() -> None:
+    # multiprocessing's resource tracker starts with the first child and then unblocks SIGINT
+    # in the starting thread: the first worker of a new process (``smoke run -e local``, a
+    # server) must still start with it blocked. A test process has its tracker already.
+    out = subprocess.run(
+        [sys.executable, "-c", _FRESH_PROCESS],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[3],
+        check=True,
+    )
+    assert out.stdout.strip() == "True", out.stderr
