@@ -184,12 +184,14 @@ def test_a_service_principal_from_the_environment_is_cached_in_the_user_cache(
     emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The Azure target with AZURE_TENANT_ID/CLIENT_ID/CLIENT_SECRET (here: the emulator's
-    Entra as the authority, its CA trusted through SSL_CERT_FILE) signs in with one request and
+    Entra as the authority, its CA trusted through REQUESTS_CA_BUNDLE, which the reads honour as
+    the SDK's requests transport does) signs in with one request and
     caches the token encrypted under $XDG_CACHE_HOME; a second command makes none."""
     from provision.backends.connect import azure_backend
 
     identity = _identity(emu)
-    monkeypatch.setenv("SSL_CERT_FILE", str(emu.connection.ca_bundle))
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(emu.connection.ca_bundle))
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     environ = {
         "AZURE_TENANT_ID": identity.tenant_id,
