@@ -22,7 +22,8 @@ __all__ = ["CACHE_ENV", "VOCABULARY_WORDS", "vocabulary_dictionary"]
 
 #: 10k words cost another ≈25 % of CPU but misread more everyday sentences (measured).
 VOCABULARY_WORDS = 20_000
-#: Where the built dictionary is kept (default ``$XDG_CACHE_HOME/realtime-emulator``).
+#: Where the built dictionary is kept (default ``$XDG_CACHE_HOME/realtime-toolkit/asr``, beside
+#: provision's ``tokens``).
 CACHE_ENV = "REALTIME_EMULATOR_CACHE"
 _FORMAT = b"vocabulary-1"  # bump when the way the list is built changes
 _lock = threading.Lock()
@@ -40,7 +41,7 @@ def _cache_dir() -> Path:
     if configured:
         return Path(configured)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "realtime-emulator"
+    return Path(base) / "realtime-toolkit" / "asr"
 
 
 def _fingerprint(dictionary: Path, model: Path, words: int) -> str:
@@ -80,7 +81,7 @@ def vocabulary_dictionary(words: int = VOCABULARY_WORDS) -> Path:
     """Path of a pocketsphinx dictionary holding the ``words`` most probable words.
 
     Built on first use from the installed model and kept in the cache directory
-    (``REALTIME_EMULATOR_CACHE``, else ``$XDG_CACHE_HOME/realtime-emulator``); when that
+    (``REALTIME_EMULATOR_CACHE``, else ``$XDG_CACHE_HOME/realtime-toolkit/asr``); when that
     directory cannot be written, in the system's temporary directory.
     """
     with _lock:
