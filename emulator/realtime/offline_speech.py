@@ -127,6 +127,9 @@ class _Pcm16Stream:
 #: ``PAUSE_LEAD_MS`` before they close, so that a speaker's thinking pauses cost nothing.
 PAUSE_AFTER_MS = 90
 PAUSE_LEAD_MS = 200
+#: Each resume decodes the turn again from its start: a long turn with many gaps would cost
+#: the square of its length. After this many, the turn waits for its end as before.
+MAX_RESUMES_PER_TURN = 2
 
 
 class _Vad:
@@ -142,12 +145,13 @@ class _Vad:
             max(PAUSE_AFTER_MS, window - PAUSE_LEAD_MS) if window > PAUSE_AFTER_MS else None
         )
         self._paused_at: int | None = None  # speech end of the segment when it paused
+        self._resumes = 0  # in the current segment
 
     def feed(self, pcm: bytes) -> list[tuple[str, int]]:
         out: list[tuple[str, int]] = []
         for ev in self._vad.push(pcm):
             if isinstance(ev, SpeechStarted):
-                self._paused_at = None
+                self._paused_at, self._resumes = None, 0
                 out.append(("start", self._offset + ev.audio_start_ms))
             elif isinstance(ev, SpeechStopped):
                 if self._paused_at is not None and ev.speech_end_ms != self._paused_at:
@@ -164,8 +168,12 @@ class _Vad:
         end = self._vad.speech_end_ms
         if self._paused_at is not None and end != self._paused_at:
             out.append(("resume", self._offset + end))
-            self._paused_at = None
-        if self._paused_at is None and self._vad.silence_ms >= self._pause_after:
+            self._paused_at, self._resumes = None, self._resumes + 1
+        if (
+            self._paused_at is None
+            and self._resumes < MAX_RESUMES_PER_TURN
+            and self._vad.silence_ms >= self._pause_after
+        ):
             self._paused_at = end
             out.append(("pause", self._offset + end))
         return out

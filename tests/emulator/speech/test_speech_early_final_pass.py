@@ -11,7 +11,7 @@ from collections import deque
 import numpy as np
 import pytest
 
-from emulator.realtime.offline_speech import PAUSE_AFTER_MS, _Vad
+from emulator.realtime.offline_speech import MAX_RESUMES_PER_TURN, PAUSE_AFTER_MS, _Vad
 from emulator.realtime.speech.asr import DecoderStream, new_decoder
 from emulator.realtime.speech.asr_child import _drop_undone_pauses, _next_message
 from emulator.realtime.speech.vad import VadConfig
@@ -106,12 +106,16 @@ def _events(vad: _Vad, pcm: np.ndarray) -> list[str]:
     return kinds
 
 
-def _speech_gap_speech(load_wav, prompts, gap_ms: int) -> np.ndarray:
-    """The fixture's speech (its own leading/trailing silence cut), a gap, the speech again."""
+def _speech_gap_speech(load_wav, prompts, gap_ms: int, times: int = 2) -> np.ndarray:
+    """The fixture's speech (its own leading/trailing silence cut) ``times`` times, with a
+    gap between each."""
     pcm, _ = load_wav("repeat_hello_world.wav")
     info = prompts["repeat_hello_world.wav"]
     speech = pcm[int(info["speech_start_ms"]) * 24 : int(info["speech_end_ms"]) * 24]
-    return np.concatenate([_silence(500), speech, _silence(gap_ms), speech, _silence(1000)])
+    parts = [_silence(500), speech]
+    for _ in range(times - 1):
+        parts += [_silence(gap_ms), speech]
+    return np.concatenate([*parts, _silence(1000)])
 
 
 def test_vad_pauses_in_the_silence_window_and_resumes_when_speech_goes_on(
@@ -143,3 +147,17 @@ def test_vad_pause_comes_before_the_stop_and_says_where_speech_ended(load_wav) -
 def test_windows_too_short_to_win_anything_never_pause(load_wav, prompts) -> None:
     short = _Vad(VadConfig(silence_duration_ms=PAUSE_AFTER_MS), 0)
     assert _events(short, _speech_gap_speech(load_wav, prompts, 1000)) == ["start", "stop"] * 2
+
+
+def test_a_long_turn_with_many_gaps_stops_pausing_after_a_few_resumes(load_wav, prompts) -> None:
+    # each resume decodes the turn again from its start: their number is bounded per turn
+    vad = _Vad(VadConfig(silence_duration_ms=400), 0)
+    kinds = _events(vad, _speech_gap_speech(load_wav, prompts, 330, times=6))
+    assert kinds.count("resume") == MAX_RESUMES_PER_TURN
+    assert kinds == ["start"] + ["pause", "resume"] * MAX_RESUMES_PER_TURN + ["stop"]
+    # the next turn may pause again
+    assert _events(vad, _speech_gap_speech(load_wav, prompts, 330, times=1)) == [
+        "start",
+        "pause",
+        "stop",
+    ]
