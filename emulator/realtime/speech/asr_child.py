@@ -25,6 +25,10 @@ class _Worker:
         self.free: list[Any] = [new_decoder(options)]
         self.total = 1
         self.streams: dict[int, DecoderStream] = {}
+        # streams opened but not fed yet: key -> rate. A stream takes a decoder (≈0.3 s to
+        # build when none is free) only with its first audio: one the memo cancels before that
+        # (N sessions sending the same burst) never costs a model load.
+        self.unstarted: dict[int, int] = {}
 
     def wants_spare(self) -> bool:
         return not self.free and self.total < MAX_DECODERS_PER_WORKER
@@ -41,7 +45,12 @@ class _Worker:
     def handle(self, message: tuple[Any, ...]) -> tuple[int, str] | None:
         kind, key = message[0], message[1]
         if kind == "open":
-            self.streams[key] = DecoderStream(self.decoder(), message[2])
+            self.unstarted[key] = message[2]
+        elif kind == "cancel" and key in self.unstarted:
+            del self.unstarted[key]
+        elif key in self.unstarted:
+            self.streams[key] = DecoderStream(self.decoder(), self.unstarted.pop(key))
+            return self.handle(message)
         elif kind == "feed":
             self.streams[key].feed(message[2])
         elif kind == "pause":
