@@ -19,14 +19,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from provision import config_checks as checks
-from provision import inputs
+from provision.environment_files import find_environment_file
 from provision.errors import ConfigError
 from provision.model import ENVIRONMENT_TAG, MANAGED_BY_TAG, MARKER_TAG
 from smoke.errors import SettingsError
 from smoke.settings import SmokeDefaults, parse_smoke_table
 
 DEFAULT_ROLE = "Cognitive Services User"
-ENV_DIR_VARIABLE = "PROVISION_ENV_DIR"
 SUBSCRIPTION_VARIABLE = "AZURE_SUBSCRIPTION_ID"
 # Ids that are obviously placeholders (shipped examples, documentation).
 _PLACEHOLDER_SUBSCRIPTIONS = re.compile(r"^(0{8}-0{4}-0{4}-0{4}-0{12}|(.)\2{7}-(\2{4}-){3}\2{12})$")
@@ -205,46 +204,6 @@ class LoadedEnvironment:
     def project_dir(self) -> Path:
         """The directory holding ``environments/`` (used for the emulator state dir)."""
         return self.path.resolve().parent.parent
-
-
-def find_environment_file(
-    env: str | None, env_file: Path | None = None, env_dir: Path | None = None
-) -> Path:
-    """Locate the environment file: ``env_file``, else ``<env_dir>/<env>.toml``.
-
-    ``env_dir`` defaults to ``$PROVISION_ENV_DIR`` or ``./environments``.
-    Raises ConfigError when nothing is found.
-    """
-    if env_file is not None:
-        _check_input("--env-file", env_file)
-        if env_file.is_dir():
-            problem = "is a directory, not an environment file"
-            raise ConfigError(str(env_file), [("--env-file", problem)])
-        if not env_file.is_file():
-            raise ConfigError(str(env_file), [("--env-file", "file not found")])
-        return env_file
-    if not env:
-        raise ConfigError("<command line>", [("--env", "give --env NAME or --env-file PATH")])
-    _check_input("--env", env)
-    if env_dir is not None:
-        _check_input("--env-dir", env_dir)
-    directory = env_dir or Path(os.environ.get(ENV_DIR_VARIABLE, "environments"))
-    _check_input(ENV_DIR_VARIABLE, directory)
-    path = directory / f"{env}.toml"
-    if path.is_dir():
-        raise ConfigError(str(path), [("", "is a directory, not an environment file")])
-    if not path.is_file():
-        available = sorted(p.stem for p in directory.glob("*.toml")) if directory.is_dir() else []
-        hint = f"available: {', '.join(available)}" if available else f"no *.toml in {directory}"
-        raise ConfigError(str(path), [("", f"environment file not found ({hint})")])
-    return path
-
-
-def _check_input(option: str, value: object) -> None:
-    """The command line's rules (``provision.inputs``) as a ConfigError naming the option."""
-    found = inputs.problem("--env-dir" if option == ENV_DIR_VARIABLE else option, value)
-    if found is not None:
-        raise ConfigError("<command line>", [(option, found)])
 
 
 def load_environment(

@@ -2,9 +2,9 @@
 
 The CLI calls :func:`check_options` with a command's parameters first thing; a value that breaks
 its rule is refused with one line naming the option (``UsageError``, exit 2), never a traceback.
-``config.find_environment_file`` applies the same path and name rules, so library callers get
-them too. The property tests (tests/provision/test_inputs_property.py) draw their inputs from
-:data:`RULES`: each rule lists values it must refuse.
+``environment_files.find_environment_file`` applies the same path and name rules, so library
+callers get them too. The property tests (tests/provision/test_inputs_property.py) draw their
+inputs from :data:`RULES`: each rule lists values it must refuse.
 
 Light on purpose: no pydantic, no Azure SDK (``provision --help`` may import it).
 """

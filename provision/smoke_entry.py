@@ -23,6 +23,11 @@ class LazyEnvironments:
 
     def open(self, request: EnvironmentRequest) -> AbstractContextManager[ResolvedEnvironment]:
         if self._source is None:
+            # before provision's heavy imports: an emulator this run will start begins
+            # loading its speech stack now (see provision.embedded)
+            from provision.embedded import warm_speech_if_embedded
+
+            warm_speech_if_embedded(request.name, request.env_file, request.env_dir)
             from provision.smoke_source import ProvisionEnvironments
 
             self._source = ProvisionEnvironments()

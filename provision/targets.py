@@ -17,7 +17,6 @@ comes wrapped in the one retry policy (``provision.backends.retry``).
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,9 +26,9 @@ from typing import Any
 from provision.backends.base import Backend
 from provision.backends.retry import EMULATOR_POLICY, Retrier, RetryingBackend, RetryPolicy
 from provision.config import LoadedEnvironment
+from provision.embedded import running_connection, state_dir_for
 from provision.errors import TargetError, UsageError
 
-STATE_VARIABLE = "PROVISION_EMULATOR_STATE"
 PRINCIPAL_VARIABLE = "PROVISION_EMULATOR_PRINCIPAL"
 # The embedded emulator's timing profile: realistic (default, like Azure) or instant.
 TIMING_VARIABLE = "PROVISION_EMULATOR_TIMING"
@@ -61,10 +60,7 @@ class Target:
 
 def emulator_state_dir(loaded: LoadedEnvironment) -> Path:
     """Where the emulator for this environment keeps its state."""
-    override = os.environ.get(STATE_VARIABLE)
-    if override:
-        return Path(override)
-    return loaded.project_dir / ".emulator" / loaded.name
+    return state_dir_for(loaded.path, loaded.name)
 
 
 @contextmanager
@@ -125,7 +121,7 @@ def _quiet(message: str) -> None:
 def _emulator(
     state_dir: Path, on_step: Callable[[str], None], warm_speech: bool = False
 ) -> Iterator[tuple[Any, bool]]:
-    running = _running_connection(state_dir)
+    running = running_connection(state_dir)
     if running is not None:
         on_step(f"using the running emulator at {running.url}")
         yield running, False
@@ -159,30 +155,3 @@ def _shown(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
-
-
-def _running_connection(state_dir: Path) -> Any | None:
-    from emulator.api import connection_file, load_connection
-
-    path = connection_file(state_dir)
-    if not path.is_file():
-        return None
-    try:
-        conn = load_connection(path)
-    except ValueError:
-        return None
-    return conn if _alive(conn.pid, conn.port) else None
-
-
-def _alive(pid: int, port: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # exists, owned by someone else
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
