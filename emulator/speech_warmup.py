@@ -11,7 +11,10 @@ from __future__ import annotations
 import contextlib
 import threading
 
-__all__ = ["warm_speech_stack"]
+__all__ = ["SPEECH_WORKERS", "warm_speech_stack"]
+
+#: recogniser processes of the offline speech stack (``OfflineSpeech(asr_workers=...)``)
+SPEECH_WORKERS = 2
 
 _started = threading.Event()
 
@@ -27,6 +30,12 @@ def warm_speech_stack() -> None:
     _started.set()
 
     def warm() -> None:
+        from emulator import speech_process
+
+        # the workers first: their interpreter start, imports and model load run on the other
+        # core while this process imports the speech stack (the recogniser adopts them)
+        with contextlib.suppress(Exception):
+            speech_process.prestart(SPEECH_WORKERS, {})
         from emulator.realtime.session_runner import speech_stack
 
         load = getattr(speech_stack(), "warm_up", None)  # a test double may have none

@@ -20,6 +20,7 @@ from emulator.realtime.speech.reply import reply_text
 from emulator.realtime.speech.tts import synthesize
 from emulator.realtime.speech.vad import SpeechStarted, SpeechStopped, StreamingVad, VadConfig
 from emulator.realtime.speech_protocol import VadStream
+from emulator.speech_warmup import SPEECH_WORKERS
 
 PCM_RATE = 24000
 
@@ -32,7 +33,7 @@ class OfflineSpeech:
     the flite binary.
     """
 
-    def __init__(self, asr_workers: int = 2) -> None:
+    def __init__(self, asr_workers: int = SPEECH_WORKERS) -> None:
         self._asr_workers = asr_workers
         self._asr: Any = None
         self._asr_lock = threading.Lock()

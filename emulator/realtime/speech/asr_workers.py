@@ -28,19 +28,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import itertools
-import multiprocessing
 import queue
-import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import resource_tracker
 from typing import Any
 
 import numpy.typing as npt
 
-from .asr_child import _worker_main
 from .codecs import as_pcm16
 from .memo import SpeechMemo, follow, memo_enabled
 
@@ -58,24 +54,12 @@ class _Child:
     """One worker process, its pipe, its sender and reader threads, its pending futures."""
 
     def __init__(self, options: dict[str, Any]) -> None:
-        context = multiprocessing.get_context("spawn")  # safe from threaded servers
-        self.conn, child_end = context.Pipe()
-        self.process = context.Process(
-            target=_worker_main, args=(child_end, options), daemon=True, name="realtime-asr"
+        from emulator import speech_process
+
+        # adopt a worker the warm-up started before the speech stack loaded, if there is one
+        self.conn, self.process = speech_process.take(options) or speech_process.start_worker(
+            options
         )
-        # Ctrl-C goes to the whole process group, and may come while the child is still
-        # starting (importing), before it can ignore SIGINT: start it with SIGINT blocked (the
-        # mask survives the spawn's exec); the child ignores it, then unblocks it. The first
-        # start in a process also launches multiprocessing's resource tracker, which UNBLOCKS
-        # SIGINT once it has spawned it (not restoring the mask): launch it before blocking,
-        # or the first worker starts able to take a Ctrl-C.
-        resource_tracker.ensure_running()
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:
-            self.process.start()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-        child_end.close()
         self.streams = 0
         self.pending: dict[int, Future[str]] = {}
         self.lock = threading.Lock()
