@@ -12,6 +12,7 @@ import base64
 import contextlib
 import json
 import ssl
+import threading
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
@@ -78,6 +79,7 @@ class Seen:
     headers: list[dict[str, str]] = field(default_factory=list)
     client_events: list[dict] = field(default_factory=list)
     handshakes: int = 0
+    first_handshake: threading.Event = field(default_factory=threading.Event)
     active: int = 0
     max_active: int = 0
 
@@ -116,6 +118,7 @@ class FakeRealtimeServer:
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         self.seen.handshakes += 1
+        self.seen.first_handshake.set()
         self.seen.paths.append(request.path)
         self.seen.headers.append({k.lower(): v for k, v in request.headers.raw_items()})
         s = self.script

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -167,15 +166,6 @@ def test_progress_is_plain_lines_when_not_a_terminal(server_thread):
     assert "\x1b[" not in result.stderr  # no live-display escape codes in logs
 
 
-def _wait_for(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)  # polling a condition with a deadline, not synchronising by sleeping
-
-
-@pytest.mark.skipif(os.name != "posix", reason="SIGINT semantics")
 def test_ctrl_c_exits_130_without_a_traceback(server_thread):
     wav = REPO / "smoke" / "fixtures" / "repeat_blue_harbor_seven.wav"
     with server_thread(Script(endless=True)) as server:
@@ -203,7 +193,7 @@ def test_ctrl_c_exits_130_without_a_traceback(server_thread):
             text=True,
         )
         try:
-            _wait_for(lambda: server.seen.handshakes >= 1, 60, "the session to start")
+            assert server.seen.first_handshake.wait(60), "the session did not start"
             proc.send_signal(signal.SIGINT)
             stdout, stderr = proc.communicate(timeout=30)
         finally:

@@ -34,7 +34,6 @@ def _read_until(proc: subprocess.Popen[str], marker: str, timeout: float) -> str
 
 
 @pytest.mark.conformance
-@pytest.mark.skipif(os.name != "posix", reason="process groups and SIGINT")
 def test_ctrl_c_to_the_process_group_exits_130_without_any_traceback(tmp_path, monkeypatch):
     from provision.cli import cli as provision_cli
 
