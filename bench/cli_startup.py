@@ -28,7 +28,7 @@ COMMANDS: dict[str, list[list[str]]] = {
         ["models", "--help"],
     ],
     "smoke": [["--help"], ["--version"], ["run", "--help"]],
-    "realtime-emulator": [["--help"], ["--version"], ["serve", "--help"]],
+    "realtime-emulator": [["--help"], ["--version"], ["serve", "--help"], ["principal", "--help"]],
 }
 MODULES = {"provision": "provision", "smoke": "smoke", "realtime-emulator": "emulator"}
 
