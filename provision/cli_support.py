@@ -254,8 +254,8 @@ def _one_line(exc: click.UsageError, name: str | None, wants_json: bool) -> clic
     return OneLineUsageError(message)  # without a context click prints the message alone
 
 
-class Command(click.Command):
-    """A subcommand with one-line usage errors."""
+class _OneLineUsage(click.Command):
+    """Usage errors as one line (or a JSON error document under ``--json``)."""
 
     def make_context(
         self,
@@ -271,23 +271,14 @@ class Command(click.Command):
             raise _one_line(exc, info_name, wants_json) from None
 
 
-class Group(click.Group):
+class Command(_OneLineUsage):
+    """A subcommand with one-line usage errors."""
+
+
+class Group(_OneLineUsage, click.Group):
     """The ``provision`` group: one-line usage errors; its subcommands are :class:`Command`."""
 
     command_class = Command
-
-    def make_context(
-        self,
-        info_name: str | None,
-        args: list[str],
-        parent: click.Context | None = None,
-        **extra: Any,
-    ) -> click.Context:
-        wants_json = "--json" in args  # before parsing consumes ``args``
-        try:
-            return super().make_context(info_name, args, parent, **extra)
-        except click.UsageError as exc:
-            raise _one_line(exc, info_name, wants_json) from None
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
